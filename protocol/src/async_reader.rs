@@ -77,7 +77,9 @@ impl<R: AsyncBufRead + Unpin> AsyncMessageReader<R> {
             match self.framer.finish() {
                 Framed::Blank => continue,
                 Framed::TooLong(err) => return Some(Err(err)),
-                Framed::Line => return Some(Ok(RawLine::new(self.framer.line_no, &self.framer.buf))),
+                Framed::Line => {
+                    return Some(Ok(RawLine::new(self.framer.line_no, &self.framer.buf)));
+                }
             }
         }
     }

@@ -65,7 +65,11 @@ wire_struct! {
 
 impl AirbyteStream {
     /// A stream with a schema and sync modes, nothing else set.
-    pub fn new(name: impl Into<String>, json_schema: JsonObject, supported_sync_modes: Vec<SyncMode>) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        json_schema: JsonObject,
+        supported_sync_modes: Vec<SyncMode>,
+    ) -> Self {
         AirbyteStream {
             name: name.into(),
             json_schema,
@@ -137,7 +141,11 @@ wire_struct! {
 
 impl ConfiguredAirbyteStream {
     /// A configured stream with no cursor, key or generation.
-    pub fn new(stream: AirbyteStream, sync_mode: SyncMode, destination_sync_mode: DestinationSyncMode) -> Self {
+    pub fn new(
+        stream: AirbyteStream,
+        sync_mode: SyncMode,
+        destination_sync_mode: DestinationSyncMode,
+    ) -> Self {
         ConfiguredAirbyteStream {
             stream,
             sync_mode,

@@ -106,8 +106,16 @@ impl Error {
         let reason = describe(&err);
         let excerpt = excerpt(bytes);
         match err.classify() {
-            serde_json::error::Category::Data => Error::InvalidMessage { line, reason, excerpt },
-            _ => Error::NotJson { line, reason, excerpt },
+            serde_json::error::Category::Data => Error::InvalidMessage {
+                line,
+                reason,
+                excerpt,
+            },
+            _ => Error::NotJson {
+                line,
+                reason,
+                excerpt,
+            },
         }
     }
 }

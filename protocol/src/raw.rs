@@ -201,7 +201,10 @@ impl<'de> Deserialize<'de> for JsonObject {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = RawJson::deserialize(deserializer)?;
         JsonObject::check(raw).map_err(|_| {
-            de::Error::invalid_type(de::Unexpected::Other("a non-object value"), &"a JSON object")
+            de::Error::invalid_type(
+                de::Unexpected::Other("a non-object value"),
+                &"a JSON object",
+            )
         })
     }
 }

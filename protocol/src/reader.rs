@@ -171,7 +171,9 @@ impl<R: BufRead> MessageReader<R> {
             match self.framer.finish() {
                 Framed::Blank => continue,
                 Framed::TooLong(err) => return Some(Err(err)),
-                Framed::Line => return Some(Ok(RawLine::new(self.framer.line_no, &self.framer.buf))),
+                Framed::Line => {
+                    return Some(Ok(RawLine::new(self.framer.line_no, &self.framer.buf)));
+                }
             }
         }
     }
@@ -279,7 +281,20 @@ pub(crate) fn parse_envelope(number: u64, bytes: &[u8]) -> Result<Envelope<'_>, 
             kind,
         });
     }
-    let record = if kind == MessageType::Record { wire.record } else { None };
+    let record = if kind == MessageType::Record {
+        wire.record
+    } else {
+        None
+    };
+    if let Some(record) = &record
+        && !record.data.get().starts_with('{')
+    {
+        return Err(Error::InvalidMessage {
+            line: number,
+            reason: "record `data` must be a JSON object".to_owned(),
+            excerpt: crate::error::excerpt(bytes),
+        });
+    }
     Ok(Envelope {
         kind,
         payload,

@@ -56,7 +56,10 @@ impl AirbyteStateMessage {
     }
 
     /// A `GLOBAL` state.
-    pub fn global(shared_state: Option<JsonObject>, stream_states: Vec<AirbyteStreamState>) -> Self {
+    pub fn global(
+        shared_state: Option<JsonObject>,
+        stream_states: Vec<AirbyteStreamState>,
+    ) -> Self {
         AirbyteStateMessage {
             r#type: Some(AirbyteStateType::Global),
             global: Some(AirbyteGlobalState {

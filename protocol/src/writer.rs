@@ -68,7 +68,8 @@ impl<W: Write> MessageWriter<W> {
     ) -> io::Result<()> {
         let start = self.buf.len();
         let result = (|| -> io::Result<()> {
-            self.buf.extend_from_slice(br#"{"type":"RECORD","record":{"#);
+            self.buf
+                .extend_from_slice(br#"{"type":"RECORD","record":{"#);
             if let Some(ns) = namespace {
                 self.buf.extend_from_slice(br#""namespace":"#);
                 serde_json::to_writer(&mut self.buf, ns)?;
@@ -130,7 +131,10 @@ impl<W: Write> MessageWriter<W> {
     /// Flushes and returns the inner writer.
     pub fn into_inner(mut self) -> io::Result<W> {
         self.flush()?;
-        Ok(self.inner.take().unwrap_or_else(|| unreachable!("inner is only taken here")))
+        Ok(self
+            .inner
+            .take()
+            .unwrap_or_else(|| unreachable!("inner is only taken here")))
     }
 }
 

@@ -35,9 +35,18 @@ fn check(lines: &str, args: &[&str]) -> (bool, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("run the checker");
-    child.stdin.take().expect("stdin").write_all(lines.as_bytes()).expect("write");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(lines.as_bytes())
+        .expect("write");
     let out = child.wait_with_output().expect("wait");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.success(), text)
 }
 
@@ -77,17 +86,26 @@ fn invalid_lines_fail_the_official_models() {
     let mixed = format!("{VALID}{}\n", INVALID.lines().next().expect("a line"));
     let (ok, out) = check(&mixed, &[]);
     assert!(!ok, "a bad line must fail the check: {out}");
-    assert!(out.contains(":31: type=RECORD but its payload `record` is missing"), "{out}");
+    assert!(
+        out.contains(":31: type=RECORD but its payload `record` is missing"),
+        "{out}"
+    );
 }
 
 #[test]
 fn our_reader_rejects_what_the_models_reject() {
     for (n, line) in INVALID.lines().enumerate() {
-        let result: Result<AirbyteMessage, _> = MessageReader::new(line.as_bytes()).next_message().expect("a line");
+        let result: Result<AirbyteMessage, _> = MessageReader::new(line.as_bytes())
+            .next_message()
+            .expect("a line");
         if line.contains("not a uri") {
             // URI formats are not checked here (the JSON Schema does not check them either).
             continue;
         }
-        assert!(result.is_err(), "invalid line {} was accepted: {line}", n + 1);
+        assert!(
+            result.is_err(),
+            "invalid line {} was accepted: {line}",
+            n + 1
+        );
     }
 }

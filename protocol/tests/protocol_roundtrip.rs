@@ -16,13 +16,28 @@ fn every_corpus_line_round_trips_without_loss() {
         let out = reserialize(line);
         let before = without_nulls(serde_json::from_str(line).expect("corpus is JSON"));
         let after = without_nulls(serde_json::from_str(&out).expect("output is JSON"));
-        assert_eq!(before, after, "line {} changed:\n in: {line}\nout: {out}", n + 1);
+        assert_eq!(
+            before,
+            after,
+            "line {} changed:\n in: {line}\nout: {out}",
+            n + 1
+        );
         let mut tokens_in = number_tokens(line);
         let mut tokens_out = number_tokens(&out);
         tokens_in.sort();
         tokens_out.sort();
-        assert_eq!(tokens_in, tokens_out, "line {}: number spellings changed", n + 1);
-        assert_eq!(reserialize(&out), out, "line {}: second round trip differs", n + 1);
+        assert_eq!(
+            tokens_in,
+            tokens_out,
+            "line {}: number spellings changed",
+            n + 1
+        );
+        assert_eq!(
+            reserialize(&out),
+            out,
+            "line {}: second round trip differs",
+            n + 1
+        );
     }
 }
 
@@ -38,7 +53,10 @@ fn every_message_kind_is_in_the_corpus() {
 
 #[test]
 fn forty_digit_decimal_passes_byte_for_byte() {
-    let line = VALID.lines().find(|l| l.contains("\"ledger\"")).expect("ledger line");
+    let line = VALID
+        .lines()
+        .find(|l| l.contains("\"ledger\""))
+        .expect("ledger line");
     let msg: AirbyteMessage = serde_json::from_str(line).expect("parse");
     let data = &msg.record.as_ref().expect("record").data;
     assert_eq!(
@@ -50,17 +68,46 @@ fn forty_digit_decimal_passes_byte_for_byte() {
 
 #[test]
 fn state_id_and_unknown_keys_at_every_level_are_echoed() {
-    let line = VALID.lines().find(|l| l.contains("\"id\":7")).expect("state line");
+    let line = VALID
+        .lines()
+        .find(|l| l.contains("\"id\":7"))
+        .expect("state line");
     let msg: AirbyteMessage = serde_json::from_str(line).expect("parse");
     let state = msg.state.as_ref().expect("state");
     assert_eq!(state.extra.get_as::<i64>("id").expect("int"), Some(7));
-    assert_eq!(msg.extra.get("sync_attempt").map(|v| v.as_str()), Some(r#"{"n":1.50}"#));
+    assert_eq!(
+        msg.extra.get("sync_attempt").map(|v| v.as_str()),
+        Some(r#"{"n":1.50}"#)
+    );
     let stream = state.stream.as_ref().expect("stream");
-    assert_eq!(stream.extra.get("extra_in_stream").map(|v| v.as_str()), Some("[]"));
-    assert_eq!(stream.stream_descriptor.extra.get("extra_in_descriptor").map(|v| v.as_str()), Some("1"));
-    assert_eq!(state.source_stats.as_ref().and_then(|s| s.extra.get("stats_extra")).map(|v| v.as_str()), Some("\"x\""));
+    assert_eq!(
+        stream.extra.get("extra_in_stream").map(|v| v.as_str()),
+        Some("[]")
+    );
+    assert_eq!(
+        stream
+            .stream_descriptor
+            .extra
+            .get("extra_in_descriptor")
+            .map(|v| v.as_str()),
+        Some("1")
+    );
+    assert_eq!(
+        state
+            .source_stats
+            .as_ref()
+            .and_then(|s| s.extra.get("stats_extra"))
+            .map(|v| v.as_str()),
+        Some("\"x\"")
+    );
     let out = reserialize(line);
-    for needle in [r#""id":7"#, r#""sync_attempt":{"n":1.50}"#, r#""state_extra":{"a":{"b":[null,true,false]}}"#, r#""recordCount":0.0"#, r#""rejectedRecordCount":1.0"#] {
+    for needle in [
+        r#""id":7"#,
+        r#""sync_attempt":{"n":1.50}"#,
+        r#""state_extra":{"a":{"b":[null,true,false]}}"#,
+        r#""recordCount":0.0"#,
+        r#""rejectedRecordCount":1.0"#,
+    ] {
         assert!(out.contains(needle), "{needle} missing from {out}");
     }
 }
@@ -84,14 +131,20 @@ fn legacy_state_and_state_without_type() {
         .collect();
     assert_eq!(states.len(), 2);
     for s in &states {
-        assert_eq!(s.effective_type(), airbyte_protocol::AirbyteStateType::Legacy);
+        assert_eq!(
+            s.effective_type(),
+            airbyte_protocol::AirbyteStateType::Legacy
+        );
     }
     assert_eq!(states[1].r#type, None);
 }
 
 #[test]
 fn unicode_and_escapes_are_kept_verbatim() {
-    let line = VALID.lines().find(|l| l.contains("\"film\",\"data\"")).expect("film line");
+    let line = VALID
+        .lines()
+        .find(|l| l.contains("\"film\",\"data\""))
+        .expect("film line");
     let out = reserialize(line);
     assert!(out.contains("Ærøskøbing ☃ 東京 🚀"));
     assert!(out.contains(r#"tab\there \"quoted\" \\ back \u00e9 \ud83d\ude00"#));
@@ -108,7 +161,10 @@ fn writer_output_equals_serde_output_for_the_corpus() {
         expected.push_str(&serde_json::to_string(&message).expect("serialize"));
         expected.push('\n');
     }
-    assert_eq!(String::from_utf8(writer.into_inner().expect("flush")).expect("utf8"), expected);
+    assert_eq!(
+        String::from_utf8(writer.into_inner().expect("flush")).expect("utf8"),
+        expected
+    );
 }
 
 #[test]
