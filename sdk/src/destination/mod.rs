@@ -1,0 +1,95 @@
+//! Destinations: `check` and `write`.
+
+mod run;
+
+use airbyte_protocol::{AirbyteRecordMessage, ConfiguredAirbyteCatalog, StreamDescriptor};
+
+pub(crate) use run::write;
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::spec_options::SpecOptions;
+
+/// An Airbyte destination.
+///
+/// The SDK reads stdin, groups records per stream into batches bounded by
+/// [`BatchLimits`], hands each batch to the [`StreamWriter`], and echoes each
+/// STATE (unchanged, unknown keys such as the platform's `id` included) only
+/// after every record before it has been written, in arrival order, adding
+/// `destinationStats.recordCount`.
+#[async_trait::async_trait]
+pub trait Destination: Send + Sync + Sized + 'static {
+    /// The connector's configuration; its JSON Schema is the spec.
+    type Config: Config;
+    /// Writes the batches of one sync.
+    type Writer: StreamWriter;
+
+    /// Extra fields of the spec (list the supported destination sync modes here).
+    fn spec_options(&self) -> SpecOptions {
+        SpecOptions::default()
+    }
+
+    /// Checks that the config works. Return [`Error::config`] for what the user must fix.
+    async fn check(&self, config: &Self::Config) -> Result<(), Error>;
+
+    /// Prepares a sync of `catalog` (create tables, open files).
+    async fn open(&self, config: &Self::Config, catalog: &ConfiguredAirbyteCatalog) -> Result<Self::Writer, Error>;
+
+    /// How large a batch may grow before it is written.
+    fn batch_limits(&self) -> BatchLimits {
+        BatchLimits::default()
+    }
+}
+
+/// Writes batches durably, in input order.
+#[async_trait::async_trait]
+pub trait StreamWriter: Send {
+    /// Writes one batch of one stream. When it returns `Ok`, the records must
+    /// be durable: the SDK may then echo the states that follow them.
+    async fn write_batch(&mut self, batch: Batch) -> Result<(), Error>;
+
+    /// The source finished stream `stream` (index into the catalog).
+    async fn stream_complete(&mut self, stream: usize) -> Result<(), Error> {
+        let _ = stream;
+        Ok(())
+    }
+
+    /// All input has been written: finalize (swap tables, close files).
+    async fn close(&mut self) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+/// Records of one stream to write together.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Batch {
+    /// The stream's index in the configured catalog.
+    pub stream: usize,
+    /// The stream.
+    pub descriptor: StreamDescriptor,
+    /// The records, in arrival order.
+    pub records: Vec<AirbyteRecordMessage>,
+    /// The total size of the records' input lines.
+    pub bytes: usize,
+}
+
+/// Bounds on a batch: it is written when either is reached (and at each STATE).
+///
+/// ```
+/// use airbyte_sdk::destination::BatchLimits;
+/// assert_eq!(BatchLimits::default().records, 10_000);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchLimits {
+    /// Most records in a batch.
+    pub records: usize,
+    /// Most bytes of input lines in a batch.
+    pub bytes: usize,
+}
+
+impl Default for BatchLimits {
+    fn default() -> Self {
+        BatchLimits { records: 10_000, bytes: 16 * 1024 * 1024 }
+    }
+}
