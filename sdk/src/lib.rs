@@ -1,7 +1,67 @@
 //! Write [Airbyte] connectors in Rust: a config struct, a trait
-//! implementation and one line of `main` make a complete connector binary.
+//! implementation and one line of `main` make a complete connector binary
+//! that answers `spec`, `check`, `discover` and `read` (or `write`) exactly
+//! as the Airbyte platform expects.
 //!
-//! (The full guide opens here once the SDK is complete; see `docs/`.)
+//! A complete source:
+//!
+//! ```
+//! use airbyte_sdk::protocol::{AirbyteCatalog, AirbyteStream, ConfiguredAirbyteStream, JsonObject, SyncMode};
+//! use airbyte_sdk::source::StreamOutput;
+//! use airbyte_sdk::{Error, Source};
+//!
+//! /// Counts from zero.
+//! #[airbyte_sdk::config]
+//! pub struct CounterConfig {
+//!     /// How far to count.
+//!     #[airbyte(order = 0, default = 10)]
+//!     pub up_to: u64,
+//!     /// An API token (masked in every log and error).
+//!     #[airbyte(order = 1, secret)]
+//!     pub token: Option<String>,
+//! }
+//!
+//! pub struct Counter;
+//!
+//! #[airbyte_sdk::async_trait]
+//! impl Source for Counter {
+//!     type Config = CounterConfig;
+//!
+//!     async fn check(&self, _config: &CounterConfig) -> Result<(), Error> {
+//!         Ok(())
+//!     }
+//!
+//!     async fn discover(&self, _config: &CounterConfig) -> Result<AirbyteCatalog, Error> {
+//!         let schema = JsonObject::from_string(r#"{"type":"object","properties":{"n":{"type":"integer"}}}"#.into())?;
+//!         Ok(AirbyteCatalog::new(vec![AirbyteStream::new("numbers", schema, vec![SyncMode::FullRefresh])]))
+//!     }
+//!
+//!     async fn read_stream(
+//!         &self,
+//!         config: &CounterConfig,
+//!         _stream: &ConfiguredAirbyteStream,
+//!         _state: Option<&JsonObject>,
+//!         out: &mut StreamOutput,
+//!     ) -> Result<(), Error> {
+//!         for n in 0..config.up_to {
+//!             out.record(&airbyte_sdk::__private::serde_json::json!({ "n": n }))?;
+//!         }
+//!         out.checkpoint_value(&airbyte_sdk::__private::serde_json::json!({ "done": true }))
+//!     }
+//! }
+//!
+//! airbyte_sdk::source_main!(Counter);
+//! # // The doctest runs the `spec` command in process instead of a real main.
+//! # let out = tokio::runtime::Runtime::new().unwrap().block_on(airbyte_sdk::testkit::run_source(Counter, &["spec"]));
+//! # assert_eq!(out.exit_code, 0);
+//! # assert!(out.spec().unwrap().connection_specification.as_str().contains("airbyte_secret"));
+//! ```
+//!
+//! The SDK validates the config against the derived spec before the
+//! connector sees it, reports every error as a TRACE message with its
+//! failure type and a non-zero exit (panics included), emits stream statuses
+//! and per-state record counts, routes `tracing` logs to LOG messages, and
+//! masks every `airbyte_secret` value in everything it prints.
 //!
 //! [Airbyte]: https://airbyte.com
 
@@ -17,6 +77,7 @@ mod entrypoint;
 mod error;
 mod logging;
 mod mask;
+mod secret;
 pub mod source;
 pub mod spec;
 mod spec_options;
@@ -27,6 +88,7 @@ pub use destination::Destination;
 pub use entrypoint::{ConnectorInfo, Io, run_destination, run_destination_with, run_source, run_source_with};
 pub use error::{BoxError, Error};
 pub use mask::{MASK, Masker};
+pub use secret::Secret;
 pub use source::Source;
 pub use spec_options::SpecOptions;
 
