@@ -78,9 +78,17 @@ pub struct ContainerAttrs {
     /// `title = "..."`
     pub title: Option<LitStr>,
     /// `groups = [("id", "Title"), "id2"]`, with the span of the key.
-    pub groups: Option<(Vec<(LitStr, Option<LitStr>)>, Span)>,
+    pub groups: Option<(Vec<Group>, Span)>,
     /// `tag = "..."`, with the span of the key.
     pub tag: Option<(LitStr, Span)>,
+}
+
+/// One entry of `groups`.
+pub struct Group {
+    /// The id that fields refer to with `group = "id"`.
+    pub id: LitStr,
+    /// The card title shown in the UI.
+    pub title: Option<LitStr>,
 }
 
 /// Collects several errors into one, so the user sees all of them at once.
@@ -132,17 +140,18 @@ fn take_airbyte_attrs(
             if !known.contains(&key.as_str()) {
                 return Err(syn::Error::new_spanned(
                     &meta.path,
-                    format!(
-                        "unknown `#[airbyte]` key `{key}` on {position}; expected one of: {}",
-                        known
-                            .iter()
-                            .map(|k| format!("`{k}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                    unknown_key_message(
+                        &format!("`#[airbyte]` key `{key}` on {position}"),
+                        &key,
+                        known,
                     ),
                 ));
             }
-            let canonical = if key == "example" { "examples" } else { key.as_str() };
+            let canonical = if key == "example" {
+                "examples"
+            } else {
+                key.as_str()
+            };
             if seen.iter().any(|s| s == canonical) {
                 return Err(syn::Error::new_spanned(
                     &meta.path,
@@ -155,6 +164,47 @@ fn take_airbyte_attrs(
         errors.push_result(result);
     }
     *attrs = kept;
+}
+
+/// "unknown <what>; did you mean `x`? expected one of: ...".
+fn unknown_key_message(what: &str, key: &str, known: &[&str]) -> String {
+    let list = known
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if key == "description" || key == "doc" {
+        return format!(
+            "unknown {what}: the description comes from the doc comment (`/// ...`); \
+             expected one of: {list}"
+        );
+    }
+    let closest = known
+        .iter()
+        .map(|k| (edit_distance(key, k), *k))
+        .filter(|(distance, _)| *distance <= 2)
+        .min();
+    match closest {
+        Some((_, suggestion)) => {
+            format!("unknown {what}; did you mean `{suggestion}`? expected one of: {list}")
+        }
+        None => format!("unknown {what}; expected one of: {list}"),
+    }
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
 }
 
 /// Parses a flag such as `secret`, rejecting `secret = ...`.
@@ -178,7 +228,9 @@ fn value_expr(key: &str, meta: &ParseNestedMeta) -> syn::Result<Expr> {
 /// Parses `key = "string"`.
 fn value_str(key: &str, meta: &ParseNestedMeta) -> syn::Result<LitStr> {
     match value_expr(key, meta)? {
-        Expr::Lit(syn::ExprLit { lit: Lit::Str(s), .. }) => Ok(s),
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Ok(s),
         other => Err(syn::Error::new_spanned(
             other,
             format!("`{key}` must be a string literal, e.g. `{key} = \"...\"`"),
@@ -254,9 +306,9 @@ pub fn field_attrs(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> FieldAttr
                 "order" => {
                     let expr = value_expr(key, meta)?;
                     match &expr {
-                        Expr::Lit(syn::ExprLit { lit: Lit::Int(int), .. })
-                            if int.base10_parse::<i64>().is_ok() =>
-                        {
+                        Expr::Lit(syn::ExprLit {
+                            lit: Lit::Int(int), ..
+                        }) if int.base10_parse::<i64>().is_ok() => {
                             out.order = Some(int.clone());
                         }
                         _ => {
@@ -357,7 +409,7 @@ fn container_key(out: &mut ContainerAttrs, key: &str, meta: &ParseNestedMeta) ->
 }
 
 /// Parses `[("db", "Database"), "advanced"]`.
-fn parse_groups(expr: &Expr) -> syn::Result<Vec<(LitStr, Option<LitStr>)>> {
+fn parse_groups(expr: &Expr) -> syn::Result<Vec<Group>> {
     let bad = |tokens: &dyn ToTokens| {
         syn::Error::new_spanned(
             tokens,
@@ -368,25 +420,38 @@ fn parse_groups(expr: &Expr) -> syn::Result<Vec<(LitStr, Option<LitStr>)>> {
     let Expr::Array(array) = expr else {
         return Err(bad(expr));
     };
-    let mut groups: Vec<(LitStr, Option<LitStr>)> = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
     for elem in &array.elems {
         let group = match elem {
-            Expr::Lit(syn::ExprLit { lit: Lit::Str(id), .. }) => (id.clone(), None),
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(id), ..
+            }) => Group {
+                id: id.clone(),
+                title: None,
+            },
             Expr::Tuple(tuple) if tuple.elems.len() == 2 => {
                 match (&tuple.elems[0], &tuple.elems[1]) {
                     (
-                        Expr::Lit(syn::ExprLit { lit: Lit::Str(id), .. }),
-                        Expr::Lit(syn::ExprLit { lit: Lit::Str(title), .. }),
-                    ) => (id.clone(), Some(title.clone())),
+                        Expr::Lit(syn::ExprLit {
+                            lit: Lit::Str(id), ..
+                        }),
+                        Expr::Lit(syn::ExprLit {
+                            lit: Lit::Str(title),
+                            ..
+                        }),
+                    ) => Group {
+                        id: id.clone(),
+                        title: Some(title.clone()),
+                    },
                     _ => return Err(bad(elem)),
                 }
             }
             _ => return Err(bad(elem)),
         };
-        if groups.iter().any(|(id, _)| id.value() == group.0.value()) {
+        if groups.iter().any(|g| g.id.value() == group.id.value()) {
             return Err(syn::Error::new_spanned(
-                &group.0,
-                format!("group `{}` is declared twice", group.0.value()),
+                &group.id,
+                format!("group `{}` is declared twice", group.id.value()),
             ));
         }
         groups.push(group);
@@ -395,11 +460,7 @@ fn parse_groups(expr: &Expr) -> syn::Result<Vec<(LitStr, Option<LitStr>)>> {
 }
 
 /// Parses the `#[airbyte(...)]` attributes of the container and removes them.
-pub fn container_attrs(
-    out: &mut ContainerAttrs,
-    attrs: &mut Vec<Attribute>,
-    errors: &mut Errors,
-) {
+pub fn container_attrs(out: &mut ContainerAttrs, attrs: &mut Vec<Attribute>, errors: &mut Errors) {
     take_airbyte_attrs(
         attrs,
         errors,
@@ -422,15 +483,13 @@ pub fn macro_args(args: TokenStream, out: &mut ContainerAttrs) -> syn::Result<()
             .map(ToString::to_string)
             .unwrap_or_default();
         if !CONTAINER_KEYS.contains(&key.as_str()) {
+            let shown = meta.path.to_token_stream().to_string().replace(' ', "");
             return Err(syn::Error::new_spanned(
                 &meta.path,
-                format!(
-                    "unknown `#[airbyte_sdk::config]` argument; expected one of: {}",
-                    CONTAINER_KEYS
-                        .iter()
-                        .map(|k| format!("`{k}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                unknown_key_message(
+                    &format!("`#[airbyte_sdk::config]` argument `{shown}`"),
+                    &key,
+                    CONTAINER_KEYS,
                 ),
             ));
         }

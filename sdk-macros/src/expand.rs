@@ -33,6 +33,12 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     attrs::container_attrs(&mut container, &mut item.attrs, &mut errors);
 
     let owner = item.ident.clone();
+    let turbofish = if item.generics.params.is_empty() {
+        String::new()
+    } else {
+        let (_, ty_generics, _) = item.generics.split_for_impl();
+        format!("::{}", ty_generics.to_token_stream())
+    };
     let mut default_fns = Vec::new();
     match &mut item.data {
         Data::Struct(data) => {
@@ -50,6 +56,7 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
                         variant: None,
                         container: &container,
                         tag: None,
+                        turbofish: &turbofish,
                     };
                     for field in &mut named.named {
                         process_field(field, &cx, &mut default_fns, &mut errors);
@@ -102,6 +109,7 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
                             variant: Some(&variant.ident),
                             container: &container,
                             tag: tag.as_deref(),
+                            turbofish: &turbofish,
                         };
                         for field in &mut named.named {
                             process_field(field, &cx, &mut default_fns, &mut errors);
@@ -135,6 +143,7 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     }
 
     if let Some(error) = errors.into_error() {
+        strip_helper_attrs(&mut item);
         let mut out = error.into_compile_error();
         out.extend(item.into_token_stream());
         return out;
@@ -146,9 +155,12 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         container_schemars.push(quote!(title = #title));
     }
     if let Some((groups, _)) = &container.groups {
-        let groups = groups.iter().map(|(id, title)| match title {
-            Some(title) => quote!({ "id": #id, "title": #title }),
-            None => quote!({ "id": #id }),
+        let groups = groups.iter().map(|group| {
+            let id = &group.id;
+            match &group.title {
+                Some(title) => quote!({ "id": #id, "title": #title }),
+                None => quote!({ "id": #id }),
+            }
         });
         container_schemars.push(quote!(extend("groups" = [#(#groups),*])));
     }
@@ -189,6 +201,8 @@ struct FieldCx<'a> {
     variant: Option<&'a Ident>,
     container: &'a ContainerAttrs,
     tag: Option<&'a str>,
+    /// `::<T, 'a>` for a generic owner, empty otherwise.
+    turbofish: &'a str,
 }
 
 /// Translates one field's `#[airbyte(...)]` attributes.
@@ -278,14 +292,19 @@ fn process_field(
     if is_option(&field.ty) && !mentions_serde_skip(&field.attrs) {
         // The spec has no `null`s, so a serialized config must leave `None`s out
         // to still validate against it.
-        serde.push(quote!(skip_serializing_if = "::core::option::Option::is_none"));
+        serde.push(quote!(
+            skip_serializing_if = "::core::option::Option::is_none"
+        ));
     }
     if let Some(default) = &fattrs.default {
         let fn_name = match cx.variant {
             Some(variant) => format_ident!("__airbyte_default_{}_{}", variant.unraw(), plain_name),
             None => format_ident!("__airbyte_default_{}", plain_name),
         };
-        let path = LitStr::new(&format!("{}::{}", cx.owner.unraw(), fn_name), name.span());
+        // Generic owners need a turbofish: the default fn does not mention
+        // the type parameters, so they cannot be inferred from its call.
+        let path = format!("{}{}::{}", cx.owner.unraw(), cx.turbofish, fn_name);
+        let path = LitStr::new(&path, name.span());
         serde.push(quote!(default = #path));
         let ty = &field.ty;
         default_fns.push(quote! {
@@ -332,10 +351,10 @@ fn check_group(group: &LitStr, span: Span, cx: &FieldCx<'_>, errors: &mut Errors
             ),
         )),
         Some((groups, _)) => {
-            if !groups.iter().any(|(id, _)| id.value() == group.value()) {
+            if !groups.iter().any(|g| g.id.value() == group.value()) {
                 let known: Vec<String> = groups
                     .iter()
-                    .map(|(id, _)| format!("`{}`", id.value()))
+                    .map(|g| format!("`{}`", g.id.value()))
                     .collect();
                 errors.push(syn::Error::new_spanned(
                     group,
@@ -347,6 +366,37 @@ fn check_group(group: &LitStr, span: Span, cx: &FieldCx<'_>, errors: &mut Errors
                 ));
             }
         }
+    }
+}
+
+/// Removes the `serde` and `schemars` helper attributes (the user's and ours)
+/// and any `airbyte` attribute left, which would only add "cannot find
+/// attribute" errors once the derives are gone.
+fn strip_helper_attrs(item: &mut DeriveInput) {
+    fn strip(attrs: &mut Vec<Attribute>) {
+        attrs.retain(|attr| {
+            !["serde", "schemars", "airbyte"]
+                .iter()
+                .any(|name| attr.path().is_ident(name))
+        });
+    }
+    fn strip_fields(fields: &mut Fields) {
+        fields.iter_mut().for_each(|field| strip(&mut field.attrs));
+    }
+    strip(&mut item.attrs);
+    match &mut item.data {
+        Data::Struct(data) => strip_fields(&mut data.fields),
+        Data::Enum(data) => {
+            for variant in &mut data.variants {
+                strip(&mut variant.attrs);
+                strip_fields(&mut variant.fields);
+            }
+        }
+        Data::Union(data) => data
+            .fields
+            .named
+            .iter_mut()
+            .for_each(|field| strip(&mut field.attrs)),
     }
 }
 
@@ -388,7 +438,9 @@ fn mentions_serde_skip(attrs: &[Attribute]) -> bool {
 fn token_mentions_skip(token: &proc_macro2::TokenTree) -> bool {
     match token {
         proc_macro2::TokenTree::Ident(ident) => ident.to_string().starts_with("skip"),
-        proc_macro2::TokenTree::Group(group) => group.stream().into_iter().any(|t| token_mentions_skip(&t)),
+        proc_macro2::TokenTree::Group(group) => {
+            group.stream().into_iter().any(|t| token_mentions_skip(&t))
+        }
         _ => false,
     }
 }
@@ -427,10 +479,9 @@ fn is_bool(ty: &Type) -> bool {
     match ty {
         Type::Group(group) => is_bool(&group.elem),
         Type::Paren(paren) => is_bool(&paren.elem),
-        Type::Path(path) if path.qself.is_none() => path
-            .path
-            .get_ident()
-            .is_some_and(|ident| ident == "bool"),
+        Type::Path(path) if path.qself.is_none() => {
+            path.path.get_ident().is_some_and(|ident| ident == "bool")
+        }
         _ => false,
     }
 }

@@ -48,7 +48,12 @@ pub struct PostgresConfig {
     #[airbyte(order = 0, group = "security", title = "SSL Modes")]
     pub ssl_mode: SslMode,
     /// How data is extracted from the database.
-    #[airbyte(order = 1, group = "advanced", title = "Update Method", rename = "replication_method")]
+    #[airbyte(
+        order = 1,
+        group = "advanced",
+        title = "Update Method",
+        rename = "replication_method"
+    )]
     pub replication: ReplicationMethod,
     /// Log every query the connector runs (for support only).
     #[airbyte(hidden, default = false)]
@@ -114,7 +119,11 @@ pub enum ReplicationMethod {
         publication: String,
         /// The amount of time the connector will wait when it launches to determine if
         /// there is new data to sync or not, in seconds.
-        #[airbyte(order = 3, title = "Initial Waiting Time in Seconds (Advanced)", default = 300)]
+        #[airbyte(
+            order = 3,
+            title = "Initial Waiting Time in Seconds (Advanced)",
+            default = 300
+        )]
         initial_waiting_seconds: u32,
     },
 }
@@ -187,9 +196,15 @@ fn airbyte_keys_reach_the_schema() {
     assert_eq!(props["password"]["always_show"], true);
     assert_eq!(props["password"]["type"], "string");
     assert_eq!(props["debug_queries"]["airbyte_hidden"], true);
-    assert_eq!(props["jdbc_url_params"]["pattern_descriptor"], "key1=value1&key2=value2");
+    assert_eq!(
+        props["jdbc_url_params"]["pattern_descriptor"],
+        "key1=value1&key2=value2"
+    );
     assert_eq!(props["host"]["examples"], json!(["db.example.com"]));
-    assert!(props.get("replication").is_none(), "renamed to replication_method");
+    assert!(
+        props.get("replication").is_none(),
+        "renamed to replication_method"
+    );
     assert_eq!(props["replication_method"]["type"], "object");
 
     let ssl = &props["ssl_mode"];
@@ -202,11 +217,21 @@ fn airbyte_keys_reach_the_schema() {
         .collect();
     assert_eq!(
         modes,
-        ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
+        [
+            "disable",
+            "allow",
+            "prefer",
+            "require",
+            "verify-ca",
+            "verify-full"
+        ]
     );
     let verify_full = &ssl["oneOf"][5];
     assert_eq!(verify_full["title"], "Verify Full");
-    assert_eq!(verify_full["properties"]["ca_certificate"]["multiline"], true);
+    assert_eq!(
+        verify_full["properties"]["ca_certificate"]["multiline"],
+        true
+    );
     assert_eq!(verify_full["required"], json!(["mode", "ca_certificate"]));
 
     let cdc = &props["replication_method"]["oneOf"][1];
@@ -222,7 +247,13 @@ fn airbyte_keys_reach_the_schema() {
     required.sort_unstable();
     assert_eq!(
         required,
-        ["database", "host", "replication_method", "ssl_mode", "username"]
+        [
+            "database",
+            "host",
+            "replication_method",
+            "ssl_mode",
+            "username"
+        ]
     );
 }
 
@@ -261,7 +292,10 @@ fn configs_validate_against_the_generated_schema() {
     let validator = jsonschema::draft7::new(&spec).expect("the spec is a valid draft-07 schema");
 
     let sample = sample_config();
-    let errors: Vec<String> = validator.iter_errors(&sample).map(|e| e.to_string()).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&sample)
+        .map(|e| e.to_string())
+        .collect();
     assert!(errors.is_empty(), "sample config rejected: {errors:?}");
 
     // A parsed config, serialized back (defaults filled in, `None`s left out),
@@ -313,4 +347,95 @@ fn secrets_are_found() {
             "s3cr3t-pa55",
         ]
     );
+}
+
+/// Shapes that schemars renders with `anyOf`, nullable types, `oneOf`s of
+/// consts or Rust-only formats, all normalized away.
+#[airbyte_sdk::config]
+pub struct AwkwardShapes {
+    /// An optional nested object.
+    pub tunnel: Option<Tunnel>,
+    /// An optional tagged enum.
+    pub ssl_mode: Option<SslMode>,
+    /// A documented unit enum.
+    #[airbyte(default = "info")]
+    pub log_level: LogLevel,
+    /// A list of unit enum values.
+    pub extra_levels: Vec<LogLevel>,
+    /// A 64-bit integer.
+    pub max_rows: Option<i64>,
+    /// A float.
+    pub ratio: f64,
+}
+
+/// SSH tunnel.
+#[airbyte_sdk::config]
+pub struct Tunnel {
+    /// Tunnel host.
+    pub tunnel_host: String,
+}
+
+/// Log level.
+#[airbyte_sdk::config]
+pub enum LogLevel {
+    /// Errors only.
+    #[airbyte(rename = "error")]
+    Error,
+    /// Normal output.
+    #[airbyte(rename = "info")]
+    Info,
+}
+
+#[test]
+fn awkward_shapes_are_normalized() {
+    let spec = connection_specification::<AwkwardShapes>();
+    let violations = check_spec_rules(&spec);
+    assert!(violations.is_empty(), "{violations:?}");
+    let props = &spec["properties"];
+    assert_eq!(props["tunnel"]["type"], "object");
+    assert_eq!(props["tunnel"]["description"], "An optional nested object.");
+    assert_eq!(props["ssl_mode"]["type"], "object");
+    assert_eq!(props["ssl_mode"]["description"], "An optional tagged enum.");
+    assert_eq!(props["ssl_mode"]["oneOf"].as_array().map(Vec::len), Some(6));
+    assert_eq!(
+        props["log_level"],
+        json!({
+            "description": "A documented unit enum.",
+            "type": "string",
+            "enum": ["error", "info"],
+            "default": "info",
+        })
+    );
+    assert_eq!(
+        props["extra_levels"]["items"]["enum"],
+        json!(["error", "info"])
+    );
+    assert_eq!(
+        props["max_rows"],
+        json!({"description": "A 64-bit integer.", "type": "integer"})
+    );
+    assert_eq!(
+        props["ratio"],
+        json!({"description": "A float.", "type": "number"})
+    );
+    assert_eq!(spec["required"], json!(["extra_levels", "ratio"]));
+    let text = serde_json::to_string(&spec).expect("json");
+    assert!(
+        !text.contains("\"null\"") && !text.contains(":null"),
+        "{text}"
+    );
+}
+
+/// A default that does not fit its field type.
+#[airbyte_sdk::config]
+pub struct BadDefault {
+    /// Port of the database.
+    #[airbyte(default = "not a number")]
+    pub port: u16,
+}
+
+#[test]
+#[should_panic(expected = "invalid `#[airbyte(default = ...)]` on field `port`")]
+fn a_default_that_does_not_fit_panics_when_generating_the_spec() {
+    let _ = connection_specification::<BadDefault>();
 }

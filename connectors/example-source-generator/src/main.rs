@@ -18,7 +18,7 @@ pub struct GeneratorConfig {
     /// Fail the `check` with a config error (to test failure paths).
     #[airbyte(order = 2, default = false)]
     pub fail_check: bool,
-    /// For tests: make reading `users` fail with an `error` or a `panic`.
+    /// For tests: make reading `users` fail with an `error` or a `panic`, or `check` fail with `check`.
     #[airbyte(order = 3, hidden)]
     pub test_failure: Option<String>,
 }
@@ -69,6 +69,9 @@ impl Source for Generator {
         airbyte_sdk::tracing::info!("checking with {config:?}");
         if config.fail_check {
             return Err(Error::config("fail_check is set"));
+        }
+        if config.test_failure.as_deref() == Some("check") {
+            return Err(Error::system("test failure requested in check"));
         }
         Ok(())
     }

@@ -10,6 +10,17 @@ use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value};
 
 /// The `$schema` of every connection specification.
+///
+/// # Example
+///
+/// ```
+/// /// A config without options.
+/// #[airbyte_sdk::config]
+/// pub struct Empty {}
+///
+/// let spec = airbyte_sdk::spec::connection_specification::<Empty>();
+/// assert_eq!(spec["$schema"], airbyte_sdk::spec::DRAFT_07);
+/// ```
 pub const DRAFT_07: &str = "http://json-schema.org/draft-07/schema#";
 
 /// Integer and float `format`s that schemars emits for Rust number types; they

@@ -21,6 +21,12 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 /// Names of the rules [`check_spec_rules`] checks, in the order it checks them.
+///
+/// # Example
+///
+/// ```
+/// assert!(airbyte_sdk::spec::RULES.contains(&"test_oneof_usage"));
+/// ```
 pub const RULES: &[&str] = &[
     "test_enum_usage",
     "test_oneof_usage",
@@ -37,7 +43,15 @@ pub const RULES: &[&str] = &[
 ];
 
 /// Property names that CAT treats as secrets (compared case-insensitively,
-/// whole name only).
+/// whole name only: `ca_certificate` is not one, `certificate` is).
+///
+/// # Example
+///
+/// ```
+/// use airbyte_sdk::spec::SECRET_PROPERTY_NAMES;
+/// assert!(SECRET_PROPERTY_NAMES.contains(&"password"));
+/// assert!(!SECRET_PROPERTY_NAMES.contains(&"ca_certificate"));
+/// ```
 pub const SECRET_PROPERTY_NAMES: &[&str] = &[
     "client_token",
     "access_token",
@@ -58,7 +72,14 @@ pub const SECRET_PROPERTY_NAMES: &[&str] = &[
     "refresh_token",
 ];
 
-/// Keywords that CAT's `test_forbidden_complex_types` rejects.
+/// Keywords that CAT's `test_forbidden_complex_types` rejects (except as
+/// property names).
+///
+/// # Example
+///
+/// ```
+/// assert!(airbyte_sdk::spec::FORBIDDEN_KEYWORDS.contains(&"anyOf"));
+/// ```
 pub const FORBIDDEN_KEYWORDS: &[&str] = &[
     "not",
     "anyOf",
@@ -114,7 +135,11 @@ pub struct SpecViolation {
 
 impl fmt::Display for SpecViolation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let path = if self.path.is_empty() { "/" } else { &self.path };
+        let path = if self.path.is_empty() {
+            "/"
+        } else {
+            &self.path
+        };
         write!(f, "{} at {}: {}", self.rule, path, self.message)
     }
 }
@@ -154,7 +179,7 @@ pub fn check_spec_rules(connection_specification: &Value) -> Vec<SpecViolation> 
     let mut objects = Vec::new();
     collect_objects(connection_specification, &mut Vec::new(), &mut objects);
     let mut out = Vec::new();
-    let checks: [fn(&[Obj<'_>], &mut Vec<SpecViolation>); 12] = [
+    let checks: [Check; 12] = [
         enum_usage,
         oneof_usage,
         secret_is_properly_marked,
@@ -173,6 +198,9 @@ pub fn check_spec_rules(connection_specification: &Value) -> Vec<SpecViolation> 
     }
     out
 }
+
+/// One rule: reads every object of the spec, appends what is broken.
+type Check = fn(&[Obj<'_>], &mut Vec<SpecViolation>);
 
 /// A JSON object somewhere in the spec, with its path.
 struct Obj<'a> {
@@ -281,7 +309,9 @@ fn enum_usage(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) {
                     out,
                     "test_enum_usage",
                     obj.pointer(Some("enum")),
-                    format!("enum lists must not contain duplicates; {value} appears more than once"),
+                    format!(
+                        "enum lists must not contain duplicates; {value} appears more than once"
+                    ),
                 );
                 reported.push(key.clone());
             }
@@ -302,21 +332,34 @@ fn oneof_usage(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) {
             };
             let path = obj.pointer(Some(keyword));
             if obj.type_str() != Some("object") {
-                violation(out, RULE, obj.pointer(None), format!(
-                    "the schema holding `{keyword}` must have `\"type\": \"object\"`"
-                ));
+                violation(
+                    out,
+                    RULE,
+                    obj.pointer(None),
+                    format!("the schema holding `{keyword}` must have `\"type\": \"object\"`"),
+                );
             }
             let Some(options) = options.as_array() else {
-                violation(out, RULE, path, format!("`{keyword}` must be an array of objects"));
+                violation(
+                    out,
+                    RULE,
+                    path,
+                    format!("`{keyword}` must be an array of objects"),
+                );
                 continue;
             };
             let mut all_properties = Vec::new();
             for (index, option) in options.iter().enumerate() {
                 match option.get("properties").and_then(Value::as_object) {
                     Some(properties) => all_properties.push(properties),
-                    None => violation(out, RULE, format!("{path}/{index}"), format!(
-                        "every option of `{keyword}` must be an object schema with `properties`"
-                    )),
+                    None => violation(
+                        out,
+                        RULE,
+                        format!("{path}/{index}"),
+                        format!(
+                            "every option of `{keyword}` must be an object schema with `properties`"
+                        ),
+                    ),
                 }
             }
             if all_properties.len() != options.len() || options.is_empty() {
@@ -327,9 +370,14 @@ fn oneof_usage(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) {
                 .filter(|name| all_properties.iter().all(|p| p.contains_key(name.as_str())))
                 .collect();
             if common.is_empty() {
-                violation(out, RULE, path, "the options share no property; they need one \
+                violation(
+                    out,
+                    RULE,
+                    path,
+                    "the options share no property; they need one \
                     common property with a `const` (e.g. `\"mode\": {\"const\": \"...\"}`)"
-                    .to_owned());
+                        .to_owned(),
+                );
                 continue;
             }
             let with_const: Vec<&String> = common
@@ -343,10 +391,17 @@ fn oneof_usage(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) {
                 })
                 .collect();
             let [discriminator] = with_const.as_slice() else {
-                violation(out, RULE, path, format!(
-                    "exactly one property common to all options must have a `const` in every \
-                     option; found {}: {:?}", with_const.len(), with_const
-                ));
+                violation(
+                    out,
+                    RULE,
+                    path,
+                    format!(
+                        "exactly one property common to all options must have a `const` in every \
+                     option; found {}: {:?}",
+                        with_const.len(),
+                        with_const
+                    ),
+                );
                 continue;
             };
             for (index, properties) in all_properties.iter().enumerate() {
@@ -357,16 +412,28 @@ fn oneof_usage(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) {
                 if let Some(default) = property.get("default")
                     && Some(default) != constant
                 {
-                    violation(out, RULE, format!("{path}/{index}/properties/{discriminator}"),
+                    violation(
+                        out,
+                        RULE,
+                        format!("{path}/{index}/properties/{discriminator}"),
                         "`default` of the discriminator must equal its `const`; \
-                         prefer `const` alone".to_owned());
+                         prefer `const` alone"
+                            .to_owned(),
+                    );
                 }
                 if let Some(values) = property.get("enum")
-                    && values.as_array().is_none_or(|v| v.len() != 1 || v.first() != constant)
+                    && values
+                        .as_array()
+                        .is_none_or(|v| v.len() != 1 || v.first() != constant)
                 {
-                    violation(out, RULE, format!("{path}/{index}/properties/{discriminator}"),
+                    violation(
+                        out,
+                        RULE,
+                        format!("{path}/{index}/properties/{discriminator}"),
                         "`enum` of the discriminator must be a single value equal to its \
-                         `const`; prefer `const` alone".to_owned());
+                         `const`; prefer `const` alone"
+                            .to_owned(),
+                    );
                 }
             }
         }
@@ -382,7 +449,8 @@ fn can_store_secret(prop: &Map<String, Value>) -> bool {
         && !["properties", "anyOf", "oneOf", "allOf"]
             .iter()
             .any(|k| truthy(prop.get(*k)));
-    let generic_array = is("array") && !truthy(prop.get("items")) && !truthy(prop.get("prefixItems"));
+    let generic_array =
+        is("array") && !truthy(prop.get("items")) && !truthy(prop.get("prefixItems"));
     let scalar = match type_ {
         Some(Value::String(t)) => UNSECURE.contains(&t.as_str()),
         Some(Value::Array(ts)) => ts
@@ -399,12 +467,16 @@ fn secret_is_properly_marked(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) 
     const RULE: &str = "test_secret_is_properly_marked";
     for obj in objects {
         if !obj.under_root_properties()
-            || !matches!(obj.map.get("type"), Some(Value::String(_) | Value::Array(_)))
+            || !matches!(
+                obj.map.get("type"),
+                Some(Value::String(_) | Value::Array(_))
+            )
         {
             continue;
         }
         let Some(name) = obj.path[1..].iter().rev().find(|part| {
-            !part.chars().all(|c| c.is_ascii_digit()) && !RESERVED_PATH_PARTS.contains(&part.as_str())
+            !part.chars().all(|c| c.is_ascii_digit())
+                && !RESERVED_PATH_PARTS.contains(&part.as_str())
         }) else {
             continue;
         };
@@ -414,15 +486,25 @@ fn secret_is_properly_marked(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) 
         let marked = truthy(obj.map.get("airbyte_secret"));
         let can_store = can_store_secret(obj.map);
         if marked && !can_store {
-            violation(out, RULE, obj.pointer(None), format!(
-                "`{name}` is marked `airbyte_secret` but cannot hold a secret (a boolean, a \
+            violation(
+                out,
+                RULE,
+                obj.pointer(None),
+                format!(
+                    "`{name}` is marked `airbyte_secret` but cannot hold a secret (a boolean, a \
                  described object or array, or a const); remove the marking"
-            ));
+                ),
+            );
         } else if !marked && can_store {
-            violation(out, RULE, obj.pointer(None), format!(
-                "`{name}` has a secret's name and can hold one, so it needs \
+            violation(
+                out,
+                RULE,
+                obj.pointer(None),
+                format!(
+                    "`{name}` has a secret's name and can hold one, so it needs \
                  `\"airbyte_secret\": true` (`#[airbyte(secret)]`)"
-            ));
+                ),
+            );
         }
     }
 }
@@ -440,10 +522,16 @@ fn property_type_is_not_array(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>)
         }
         let ok = types.len() == 1 || (types.len() == 2 && types[1] == "null");
         if !ok {
-            violation(out, "test_property_type_is_not_array", obj.pointer(Some("type")), format!(
-                "a property's type must be one type, optionally followed by \"null\" \
-                 (e.g. [\"string\", \"null\"]); found {}", Value::Array(types.clone())
-            ));
+            violation(
+                out,
+                "test_property_type_is_not_array",
+                obj.pointer(Some("type")),
+                format!(
+                    "a property's type must be one type, optionally followed by \"null\" \
+                 (e.g. [\"string\", \"null\"]); found {}",
+                    Value::Array(types.clone())
+                ),
+            );
         }
     }
 }
@@ -466,9 +554,14 @@ fn object_not_empty(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) {
             .and_then(Value::as_object)
             .is_some_and(|p| !p.is_empty());
         if is_object && !has_properties && !obj.map.contains_key("oneOf") {
-            violation(out, "test_object_not_empty", obj.pointer(None),
+            violation(
+                out,
+                "test_object_not_empty",
+                obj.pointer(None),
                 "an object needs `properties` or a `oneOf`, or the UI cannot show it \
-                 (maps such as `HashMap` fields are not supported)".to_owned());
+                 (maps such as `HashMap` fields are not supported)"
+                    .to_owned(),
+            );
         }
     }
 }
@@ -482,7 +575,9 @@ fn array_type(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) {
         }
         let message = match obj.map.get("items") {
             None => continue,
-            Some(Value::Array(_)) => "`items` must be a single schema, not a list (tuples are not supported)",
+            Some(Value::Array(_)) => {
+                "`items` must be a single schema, not a list (tuples are not supported)"
+            }
             Some(Value::Object(items)) => {
                 let kind = items.get("type").and_then(Value::as_str);
                 if matches!(kind, Some("object" | "string" | "number" | "integer"))
@@ -494,7 +589,12 @@ fn array_type(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) {
             }
             Some(_) => "`items` must be a schema object",
         };
-        violation(out, "test_array_type", obj.pointer(Some("items")), message.to_owned());
+        violation(
+            out,
+            "test_array_type",
+            obj.pointer(Some("items")),
+            message.to_owned(),
+        );
     }
 }
 
@@ -504,9 +604,12 @@ fn forbidden_complex_types(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) {
     for obj in objects.iter().filter(|o| !o.is_properties_map()) {
         for keyword in FORBIDDEN_KEYWORDS {
             if obj.map.contains_key(*keyword) {
-                violation(out, "test_forbidden_complex_types", obj.pointer(Some(keyword)), format!(
-                    "`{keyword}` is not supported by the Airbyte UI"
-                ));
+                violation(
+                    out,
+                    "test_forbidden_complex_types",
+                    obj.pointer(Some(keyword)),
+                    format!("`{keyword}` is not supported by the Airbyte UI"),
+                );
             }
         }
     }
@@ -533,9 +636,12 @@ fn duplicate_order(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) {
                     Some(g) => format!(" in group {g}"),
                     None => String::new(),
                 };
-                violation(out, "test_duplicate_order", obj.pointer(Some("properties")), format!(
-                    "`{first}` and `{name}` both have order {order}{in_group}"
-                ));
+                violation(
+                    out,
+                    "test_duplicate_order",
+                    obj.pointer(Some("properties")),
+                    format!("`{first}` and `{name}` both have order {order}{in_group}"),
+                );
             }
         }
     }
@@ -551,8 +657,12 @@ fn nested_group(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) {
         {
             continue;
         }
-        violation(out, "test_nested_group", obj.pointer(Some("group")),
-            "`group` is only allowed on top-level properties".to_owned());
+        violation(
+            out,
+            "test_nested_group",
+            obj.pointer(Some("group")),
+            "`group` is only allowed on top-level properties".to_owned(),
+        );
     }
 }
 
@@ -568,13 +678,20 @@ fn display_type(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) {
         }
         let path = obj.pointer(Some("display_type"));
         if !obj.map.contains_key("oneOf") {
-            violation(out, "test_display_type", path.clone(),
-                "`display_type` is only allowed on fields that have a `oneOf`".to_owned());
+            violation(
+                out,
+                "test_display_type",
+                path.clone(),
+                "`display_type` is only allowed on fields that have a `oneOf`".to_owned(),
+            );
         }
         if value != "dropdown" && value != "radio" {
-            violation(out, "test_display_type", path, format!(
-                "`display_type` must be \"dropdown\" or \"radio\", not {value}"
-            ));
+            violation(
+                out,
+                "test_display_type",
+                path,
+                format!("`display_type` must be \"dropdown\" or \"radio\", not {value}"),
+            );
         }
     }
 }
@@ -582,8 +699,12 @@ fn display_type(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) {
 /// `test_defined_refs_exist_in_json_spec_file`: no `$ref` at all.
 fn no_refs(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) {
     for obj in objects.iter().filter(|o| o.map.contains_key("$ref")) {
-        violation(out, "test_defined_refs_exist_in_json_spec_file", obj.pointer(Some("$ref")),
-            "the spec must not contain `$ref`; inline the referenced schema".to_owned());
+        violation(
+            out,
+            "test_defined_refs_exist_in_json_spec_file",
+            obj.pointer(Some("$ref")),
+            "the spec must not contain `$ref`; inline the referenced schema".to_owned(),
+        );
     }
 }
 
@@ -592,11 +713,15 @@ fn additional_properties_is_true(objects: &[Obj<'_>], out: &mut Vec<SpecViolatio
     for obj in objects {
         match obj.map.get("additionalProperties") {
             None | Some(Value::Bool(true)) => {}
-            Some(other) => violation(out, "test_additional_properties_is_true",
-                obj.pointer(Some("additionalProperties")), format!(
+            Some(other) => violation(
+                out,
+                "test_additional_properties_is_true",
+                obj.pointer(Some("additionalProperties")),
+                format!(
                     "`additionalProperties` must be `true` when present (found {other}), so that \
                      removing a field later does not break existing configs"
-                )),
+                ),
+            ),
         }
     }
 }

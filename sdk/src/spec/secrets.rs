@@ -5,6 +5,19 @@ use serde_json::{Map, Value};
 
 /// Path segment that stands for "every element of the array" in
 /// [`secret_paths`].
+///
+/// # Example
+///
+/// ```
+/// use airbyte_sdk::spec::{ANY_ITEM, secret_paths};
+/// use serde_json::json;
+///
+/// let spec = json!({"properties": {"keys": {
+///     "type": "array",
+///     "items": {"type": "string", "airbyte_secret": true},
+/// }}});
+/// assert_eq!(secret_paths(&spec), [["keys", ANY_ITEM]]);
+/// ```
 pub const ANY_ITEM: &str = "*";
 
 /// The paths (property names from the root) of every property marked

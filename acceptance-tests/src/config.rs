@@ -1,0 +1,277 @@
+//! `acceptance-test-config.yml`, in the format of Airbyte's connector acceptance tests.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::Error;
+
+/// The whole file. Unknown keys are errors, as in CAT.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptanceConfig {
+    /// The image under test (`airbyte/source-x:dev`).
+    pub connector_image: String,
+    /// Paths in the file are relative to this (default: the file's folder).
+    #[serde(default)]
+    pub base_path: Option<PathBuf>,
+    /// `low` or `high`: with `high`, every core suite must be declared.
+    #[serde(default)]
+    pub test_strictness_level: Option<String>,
+    /// Extra environment for the connector.
+    #[serde(default)]
+    pub custom_environment_variables: std::collections::BTreeMap<String, String>,
+    /// Accepted for compatibility.
+    #[serde(default)]
+    pub cached_discovered_catalog: Option<bool>,
+    /// The suites.
+    pub acceptance_tests: Suites,
+}
+
+/// The suites, each with its tests or a bypass reason.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suites {
+    /// `spec`.
+    pub spec: Option<Suite<SpecTest>>,
+    /// `connection`.
+    pub connection: Option<Suite<ConnectionTest>>,
+    /// `discovery`.
+    pub discovery: Option<Suite<DiscoveryTest>>,
+    /// `basic_read`.
+    pub basic_read: Option<Suite<BasicReadTest>>,
+    /// `full_refresh`.
+    pub full_refresh: Option<Suite<FullRefreshTest>>,
+    /// `incremental`.
+    pub incremental: Option<Suite<IncrementalTest>>,
+    /// Ours: write message files to a destination and check the result.
+    pub destination: Option<Suite<DestinationTest>>,
+    /// Accepted, not run (certified connectors only).
+    pub connector_attributes: Option<serde_json::Value>,
+    /// Accepted, not run (certified connectors only).
+    pub connector_documentation: Option<serde_json::Value>,
+}
+
+/// A suite: tests, or a reason to skip it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suite<T> {
+    /// The tests.
+    #[serde(default = "Vec::new")]
+    pub tests: Vec<T>,
+    /// Why the suite is skipped.
+    pub bypass_reason: Option<String>,
+}
+
+/// A named item with a reason (`empty_streams`, `missing_streams`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedBypass {
+    /// The stream.
+    pub name: String,
+    /// Why.
+    pub bypass_reason: Option<String>,
+}
+
+/// A `spec` test.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecTest {
+    /// The expected spec output.
+    pub spec_path: Option<PathBuf>,
+    /// A config that must validate against the spec.
+    #[serde(default = "default_config")]
+    pub config_path: PathBuf,
+    /// Accepted for compatibility.
+    pub timeout_seconds: Option<u64>,
+    /// Accepted for compatibility.
+    pub deployment_mode: Option<String>,
+    /// Accepted for compatibility (there is no previous image to compare here).
+    pub backward_compatibility_tests_config: Option<serde_json::Value>,
+    /// Accepted for compatibility.
+    pub auth_default_method: Option<serde_json::Value>,
+}
+
+/// A `connection` test.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionTest {
+    /// The config.
+    #[serde(default = "default_config")]
+    pub config_path: PathBuf,
+    /// `succeed`, `failed` or `exception`.
+    pub status: String,
+    /// Accepted for compatibility.
+    pub timeout_seconds: Option<u64>,
+    /// Accepted for compatibility.
+    pub deployment_mode: Option<String>,
+}
+
+/// A `discovery` test.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscoveryTest {
+    /// The config.
+    #[serde(default = "default_config")]
+    pub config_path: PathBuf,
+    /// Accepted for compatibility.
+    pub timeout_seconds: Option<u64>,
+    /// Accepted for compatibility.
+    pub backward_compatibility_tests_config: Option<serde_json::Value>,
+    /// Check that primary keys are not objects or arrays (default true).
+    pub validate_primary_keys_data_type: Option<bool>,
+}
+
+/// Expected records.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectRecords {
+    /// A JSON-lines file of `{"stream": .., "data": ..}`.
+    pub path: Option<PathBuf>,
+    /// Why there is none.
+    pub bypass_reason: Option<String>,
+    /// Whether order matters.
+    #[serde(default)]
+    pub exact_order: bool,
+}
+
+/// A `basic_read` test.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BasicReadTest {
+    /// The config.
+    #[serde(default = "default_config")]
+    pub config_path: PathBuf,
+    /// The catalog (default: every discovered stream, full refresh).
+    pub configured_catalog_path: Option<PathBuf>,
+    /// Streams allowed to have no records.
+    #[serde(default)]
+    pub empty_streams: Vec<NamedBypass>,
+    /// Records that must be read.
+    pub expect_records: Option<ExpectRecords>,
+    /// Validate every record against its stream schema (default true).
+    pub validate_schema: Option<bool>,
+    /// Check STARTED → RUNNING → COMPLETE (default true here).
+    pub validate_stream_statuses: Option<bool>,
+    /// Check the state messages (default true).
+    pub validate_state_messages: Option<bool>,
+    /// Check primary key values (default true).
+    pub validate_primary_keys_data_type: Option<bool>,
+    /// Fail on record fields the schema does not declare (default true).
+    pub fail_on_extra_columns: Option<bool>,
+    /// Accepted for compatibility.
+    pub validate_data_points: Option<bool>,
+    /// Check that a bad catalog gives a TRACE error (default true).
+    pub expect_trace_message_on_failure: Option<bool>,
+    /// Accepted for compatibility.
+    pub timeout_seconds: Option<u64>,
+    /// Accepted for compatibility.
+    pub ignored_fields: Option<serde_json::Value>,
+    /// Accepted for compatibility.
+    pub file_types: Option<serde_json::Value>,
+    /// Accepted for compatibility.
+    pub client_container_config: Option<serde_json::Value>,
+}
+
+/// A `full_refresh` test.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FullRefreshTest {
+    /// The config.
+    #[serde(default = "default_config")]
+    pub config_path: PathBuf,
+    /// The catalog (default: every discovered stream, full refresh).
+    pub configured_catalog_path: Option<PathBuf>,
+    /// Accepted for compatibility.
+    pub timeout_seconds: Option<u64>,
+    /// Accepted for compatibility.
+    pub ignored_fields: Option<serde_json::Value>,
+}
+
+/// The `future_state` of an incremental test.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FutureState {
+    /// A state far in the future: reading from it must give no records.
+    pub future_state_path: Option<PathBuf>,
+    /// Streams the file lacks.
+    #[serde(default)]
+    pub missing_streams: Vec<NamedBypass>,
+    /// Why there is none.
+    pub bypass_reason: Option<String>,
+    /// Accepted for compatibility.
+    pub cursor_format: Option<serde_json::Value>,
+}
+
+/// An `incremental` test.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncrementalTest {
+    /// The config.
+    #[serde(default = "default_config")]
+    pub config_path: PathBuf,
+    /// The incremental catalog.
+    pub configured_catalog_path: PathBuf,
+    /// Accepted for compatibility.
+    pub timeout_seconds: Option<u64>,
+    /// The future state check.
+    pub future_state: Option<FutureState>,
+    /// Skip the replay of every checkpoint.
+    #[serde(default)]
+    pub skip_comprehensive_incremental_tests: bool,
+}
+
+/// A `destination` test (ours): write messages, check the echo and the result.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DestinationTest {
+    /// The config; `${LOCAL_ROOT}` in it becomes a scratch folder (mounted at `/local` for images).
+    #[serde(default = "default_config")]
+    pub config_path: PathBuf,
+    /// The configured catalog (one sync mode per stream).
+    pub configured_catalog_path: PathBuf,
+    /// The messages to write, one per line (run in order; several files make several syncs).
+    pub messages_paths: Vec<PathBuf>,
+    /// A shell command printing the destination's rows of `{stream}` as JSON lines
+    /// (`${LOCAL_ROOT}`, `{stream}` and `{namespace}` are substituted).
+    pub query_command: String,
+    /// The expected rows: JSON lines of `{"stream": .., "data": ..}` (compared as sets).
+    pub expected_records_path: PathBuf,
+}
+
+fn default_config() -> PathBuf {
+    PathBuf::from("secrets/config.json")
+}
+
+impl AcceptanceConfig {
+    /// Reads the file; relative paths in it resolve against `base_path` or the file's folder.
+    pub fn load(path: &Path) -> Result<(Self, PathBuf), Error> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::File { path: path.display().to_string(), source })?;
+        let config: AcceptanceConfig =
+            serde_yaml_ng::from_str(&text).map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
+        let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let base = match &config.base_path {
+            Some(b) if b.is_absolute() => b.clone(),
+            Some(b) => folder.join(b),
+            None => folder,
+        };
+        if config.test_strictness_level.as_deref() == Some("high") {
+            let s = &config.acceptance_tests;
+            let missing: Vec<&str> = [
+                ("spec", s.spec.is_none()),
+                ("connection", s.connection.is_none()),
+                ("discovery", s.discovery.is_none()),
+                ("basic_read", s.basic_read.is_none()),
+                ("full_refresh", s.full_refresh.is_none()),
+                ("incremental", s.incremental.is_none()),
+            ]
+            .into_iter()
+            .filter_map(|(name, absent)| absent.then_some(name))
+            .collect();
+            if !missing.is_empty() {
+                return Err(Error::Config(format!("test_strictness_level high needs these suites declared: {}", missing.join(", "))));
+            }
+        }
+        Ok((config, base))
+    }
+}

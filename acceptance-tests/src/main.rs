@@ -1,0 +1,60 @@
+//! `cargo-airbyte`: acceptance tests and syncs for connector authors.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use airbyte_acceptance_tests::{AcceptanceConfig, Connector, run_suites};
+use clap::{Parser, Subcommand};
+
+/// Test and run Airbyte connectors: `cargo airbyte test`, `cargo airbyte sync`.
+#[derive(Debug, Parser)]
+#[command(name = "cargo-airbyte", bin_name = "cargo airbyte", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Run the acceptance suites of an acceptance-test-config.yml.
+    Test {
+        /// The acceptance-test config.
+        #[arg(long, default_value = "acceptance-test-config.yml")]
+        config: PathBuf,
+        /// The connector: a binary path, or `docker:IMAGE` (default: the config's connector_image).
+        #[arg(long)]
+        connector: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    // Under `cargo airbyte ...`, cargo passes "airbyte" as the first argument.
+    let mut args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("airbyte") {
+        args.remove(1);
+    }
+    let cli = Cli::parse_from(args);
+    match cli.command {
+        Cmd::Test { config, connector } => {
+            let (acceptance, base) = match AcceptanceConfig::load(&config) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let connector = Connector::parse(connector.as_deref().unwrap_or(&format!("docker:{}", acceptance.connector_image)));
+            eprintln!("acceptance tests of {}", connector.describe());
+            match run_suites(&connector, &acceptance, &base) {
+                Ok(report) => {
+                    print!("{report}");
+                    if report.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! The suites, one file each, and what they share.
+
+mod basic_read;
+mod common;
+mod connection;
+mod destination;
+mod discovery;
+mod full_refresh;
+mod incremental;
+mod spec;
+
+use std::path::{Path, PathBuf};
+
+use airbyte_sdk::testkit::Output;
+use serde_json::{Value, json};
+
+use crate::config::AcceptanceConfig;
+use crate::connector::{Connector, Invocation};
+use crate::error::Error;
+use crate::report::{Outcome, Report};
+
+/// What every suite needs: the connector, the base folder, the report.
+pub(crate) struct Context<'a> {
+    pub(crate) connector: &'a Connector,
+    pub(crate) config: &'a AcceptanceConfig,
+    pub(crate) base: PathBuf,
+    pub(crate) report: Report,
+    /// The spec's connection schema, once read (for secrets).
+    pub(crate) connection_spec: Option<Value>,
+}
+
+impl Context<'_> {
+    pub(crate) fn path(&self, relative: &Path) -> PathBuf {
+        if relative.is_absolute() { relative.to_path_buf() } else { self.base.join(relative) }
+    }
+
+    pub(crate) fn read_json(&self, relative: &Path) -> Result<Value, String> {
+        let path = self.path(relative);
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))
+    }
+
+    pub(crate) fn read_lines(&self, relative: &Path) -> Result<Vec<Value>, String> {
+        let path = self.path(relative);
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .enumerate()
+            .map(|(n, l)| serde_json::from_str(l).map_err(|e| format!("{}:{}: {e}", path.display(), n + 1)))
+            .collect()
+    }
+
+    /// Runs the connector; checks our additions on every run (valid lines, no secret printed).
+    pub(crate) fn run(&mut self, suite: &str, test: &str, invocation: Invocation<'_>, stdin: &[u8]) -> Result<Output, String> {
+        let mut invocation = invocation;
+        invocation.env.extend(self.config.custom_environment_variables.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let out = self.connector.run(&invocation, stdin).map_err(|e| e.to_string())?;
+        let secrets = match (&self.connection_spec, invocation.config) {
+            (Some(spec), Some(config)) => airbyte_sdk::spec::secret_values(spec, config),
+            _ => Vec::new(),
+        };
+        common::check_output(&mut self.report, suite, test, &out, &secrets);
+        Ok(out)
+    }
+
+    /// Records a failure for a test that could not run.
+    pub(crate) fn fail(&mut self, suite: &str, test: &str, why: impl Into<String>) {
+        self.report.push(suite, test, Outcome::Fail(why.into()));
+    }
+
+    /// The discovered catalog as a configured catalog: every stream, full refresh.
+    pub(crate) fn discovered_catalog(&mut self, suite: &str, config: &Value) -> Result<Value, String> {
+        let out = self.run(suite, "discover", Invocation::new("discover").config(config), b"")?;
+        let catalog = out.catalog().ok_or_else(|| format!("discover printed no catalog (exit {}): {}", out.exit_code, tail(&out)))?;
+        let streams: Vec<Value> = catalog
+            .streams
+            .iter()
+            .map(|s| {
+                json!({
+                    "stream": serde_json::to_value(s).unwrap_or(Value::Null),
+                    "sync_mode": "full_refresh",
+                    "destination_sync_mode": "overwrite",
+                })
+            })
+            .collect();
+        Ok(json!({ "streams": streams }))
+    }
+}
+
+/// The last lines a connector printed, for failure messages.
+pub(crate) fn tail(out: &Output) -> String {
+    let text = if out.stderr.trim().is_empty() { &out.stdout } else { &out.stderr };
+    let lines: Vec<&str> = text.lines().rev().take(3).collect();
+    lines.into_iter().rev().collect::<Vec<_>>().join(" | ")
+}
+
+/// Runs every declared suite against `connector`.
+pub fn run_all(connector: &Connector, config: &AcceptanceConfig, base: &Path) -> Result<Report, Error> {
+    let mut cx = Context { connector, config, base: base.to_path_buf(), report: Report::default(), connection_spec: None };
+    let suites = &config.acceptance_tests;
+    macro_rules! suite {
+        ($field:ident, $module:ident) => {
+            match &suites.$field {
+                None => {}
+                Some(s) if s.bypass_reason.is_some() => {
+                    cx.report.push(stringify!($field), "*", Outcome::Skip(s.bypass_reason.clone().unwrap_or_default()))
+                }
+                Some(s) => {
+                    for (i, test) in s.tests.iter().enumerate() {
+                        $module::run(&mut cx, i, test);
+                    }
+                }
+            }
+        };
+    }
+    // The spec first: later suites use it to find the secrets to look for.
+    load_spec(&mut cx);
+    suite!(spec, spec);
+    suite!(connection, connection);
+    suite!(discovery, discovery);
+    suite!(basic_read, basic_read);
+    suite!(full_refresh, full_refresh);
+    suite!(incremental, incremental);
+    suite!(destination, destination);
+    Ok(cx.report)
+}
+
+fn load_spec(cx: &mut Context<'_>) {
+    if let Ok(out) = cx.connector.run(&Invocation::new("spec"), b"") {
+        cx.connection_spec = out.spec().map(|s| s.connection_specification.as_raw().to_value());
+    }
+}

@@ -1,0 +1,12 @@
+/// Update method.
+#[airbyte_sdk::config]
+#[airbyte(tag = "method")]
+pub enum Method {
+    /// Change data capture.
+    Cdc {
+        /// Clashes with the tag.
+        method: String,
+    },
+}
+
+fn main() {}
