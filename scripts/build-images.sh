@@ -17,7 +17,8 @@
 # test command keep going; the image tests then report it themselves).
 #
 # Environment: BASE_IMAGE (default airbyte-rs/connector-base:bookworm),
-# CARGO_TARGET_DIR (default ./target).
+# CARGO_TARGET_DIR (default ./target), IMAGE_DEBUG_INFO (compress, the
+# default, strip or keep: see stage_binary).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -101,6 +102,28 @@ done
 # The base carries the shared libraries the binaries need (found with ldd).
 docker/base/build.sh "${bins[@]}"
 
+# stage_binary SRC DST: puts the release binary into a build context. Its
+# debug sections (the line tables of profile.release's debug =
+# "line-tables-only") are about 3/4 of its size: by default they are
+# zlib-compressed, which keeps them readable by backtraces, gdb and perf and
+# leaves the code byte for byte the one the tests ran. IMAGE_DEBUG_INFO=keep
+# copies the binary unchanged, IMAGE_DEBUG_INFO=strip drops them.
+stage_binary() {
+    case "${IMAGE_DEBUG_INFO:-compress}" in
+        compress)
+            # objcopy (binutils) is there wherever cargo could link; if not, copy as is.
+            if command -v objcopy >/dev/null 2>&1; then
+                objcopy --compress-debug-sections=zlib "$1" "$2"
+            else
+                cp "$1" "$2"
+            fi
+            ;;
+        strip) strip --strip-debug -o "$2" "$1" ;;
+        keep) cp "$1" "$2" ;;
+        *) die "IMAGE_DEBUG_INFO must be compress, strip or keep, not ${IMAGE_DEBUG_INFO}" ;;
+    esac
+}
+
 work="$(mktemp -d "${TMPDIR:-/tmp}/connector-images.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
@@ -110,7 +133,7 @@ for i in "${!names[@]}"; do
     context="$work/$name"
     mkdir "$context"
     cp "connectors/$name/Dockerfile" "$context/Dockerfile"
-    cp "${bins[$i]}" "$context/$name"
+    stage_binary "${bins[$i]}" "$context/$name"
     old_id="$(docker image inspect -f '{{.Id}}' "$ref" 2>/dev/null || true)"
     # The build log is shown only on failure; an unchanged binary hits the
     # layer cache and gives the same image id again.

@@ -15,7 +15,7 @@ use crate::connector::Invocation;
 const SUITE: &str = "basic_read";
 
 pub(crate) fn run(cx: &mut Context<'_>, index: usize, test: &BasicReadTest) {
-    let config = match cx.read_json(&test.config_path) {
+    let config = match cx.read_config(&test.config_path) {
         Ok(c) => c,
         Err(e) => return cx.fail(SUITE, "test_read", e),
     };

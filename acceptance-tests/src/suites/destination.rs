@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::process::Command;
 
 use airbyte_sdk::protocol::{AirbyteMessage, ConfiguredAirbyteCatalog, MessageReader};
-use airbyte_sdk::testkit::TestDir;
 use serde_json::Value;
 
 use super::Context;
@@ -15,12 +14,14 @@ use crate::connector::Invocation;
 const SUITE: &str = "destination";
 
 pub(crate) fn run(cx: &mut Context<'_>, index: usize, test: &DestinationTest) {
-    let scratch = TestDir::new("destination-suite");
-    // Writable by the image's non-root user.
-    let _ = Command::new("chmod").args(["0777"]).arg(scratch.path()).status();
-    let local = cx.connector.local_root(scratch.path());
+    // Each test writes to its own subfolder of the scratch folder.
+    let sub = format!("destination-{index}");
+    let host_root = cx.scratch.path().join(&sub);
+    let _ = std::fs::create_dir_all(&host_root);
+    let _ = Command::new("chmod").arg("0777").arg(&host_root).status();
+    let local = format!("{}/{sub}", cx.connector.local_root(cx.scratch.path()));
     let config = match cx.read_json(&test.config_path) {
-        Ok(c) => substitute(&c, &local),
+        Ok(c) => super::substitute(&c, &local),
         Err(e) => return cx.fail(SUITE, "test_write", e),
     };
     let catalog_value = match cx.read_json(&test.configured_catalog_path) {
@@ -46,7 +47,7 @@ pub(crate) fn run(cx: &mut Context<'_>, index: usize, test: &DestinationTest) {
             let state = text.lines().find(|l| l.contains("\"STATE\"")).map(str::to_owned);
             first_lines = record.zip(state);
         }
-        let invocation = Invocation { local_root: Some(scratch.path()), ..Invocation::new("write").config(&config).catalog(&catalog_value) };
+        let invocation = Invocation::new("write").config(&config).catalog(&catalog_value);
         let out = match cx.run(SUITE, &format!("{index}/write{n}"), invocation, &input) {
             Ok(out) => out,
             Err(e) => return cx.fail(SUITE, "test_write", e),
@@ -90,7 +91,7 @@ pub(crate) fn run(cx: &mut Context<'_>, index: usize, test: &DestinationTest) {
                 let namespace = c.stream.namespace.clone().unwrap_or_default();
                 let command = test
                     .query_command
-                    .replace("${LOCAL_ROOT}", &scratch.path().display().to_string())
+                    .replace("${LOCAL_ROOT}", &host_root.display().to_string())
                     .replace("{stream}", name)
                     .replace("{namespace}", &namespace);
                 match Command::new("sh").arg("-c").arg(&command).output() {
@@ -120,7 +121,7 @@ pub(crate) fn run(cx: &mut Context<'_>, index: usize, test: &DestinationTest) {
         None => vec!["the messages have no RECORD and STATE to build the bad-input test from".to_owned()],
         Some((record, state)) => {
             let input = format!("{record}\n{state}\n{{\"type\":\"RECORD\",\"record\":{{\"stream\"\n");
-            let invocation = Invocation { local_root: Some(scratch.path()), ..Invocation::new("write").config(&config).catalog(&catalog_value) };
+            let invocation = Invocation::new("write").config(&config).catalog(&catalog_value);
             match cx.run(SUITE, &format!("{index}/bad_input"), invocation, input.as_bytes()) {
                 Ok(out) if out.exit_code != 0 && !out.errors().is_empty() && out.states().len() == 1 => vec![],
                 Ok(out) => vec![format!(
@@ -134,16 +135,6 @@ pub(crate) fn run(cx: &mut Context<'_>, index: usize, test: &DestinationTest) {
         }
     };
     cx.report.check(SUITE, format!("test_write[{index}]/bad_input"), problems);
-}
-
-/// `${LOCAL_ROOT}` in every string of the config becomes `local`.
-fn substitute(value: &Value, local: &str) -> Value {
-    match value {
-        Value::String(s) => Value::String(s.replace("${LOCAL_ROOT}", local)),
-        Value::Array(items) => Value::Array(items.iter().map(|v| substitute(v, local)).collect()),
-        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), substitute(v, local))).collect()),
-        other => other.clone(),
-    }
 }
 
 /// JSON with sorted keys, for comparing rows.

@@ -11,7 +11,7 @@ use crate::connector::Invocation;
 const SUITE: &str = "discovery";
 
 pub(crate) fn run(cx: &mut Context<'_>, index: usize, test: &DiscoveryTest) {
-    let config = match cx.read_json(&test.config_path) {
+    let config = match cx.read_config(&test.config_path) {
         Ok(c) => c,
         Err(e) => return cx.fail(SUITE, "test_discover", e),
     };

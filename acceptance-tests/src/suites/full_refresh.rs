@@ -10,7 +10,7 @@ const SUITE: &str = "full_refresh";
 
 pub(crate) fn run(cx: &mut Context<'_>, index: usize, test: &FullRefreshTest) {
     let name = "test_sequential_reads";
-    let config = match cx.read_json(&test.config_path) {
+    let config = match cx.read_config(&test.config_path) {
         Ok(c) => c,
         Err(e) => return cx.fail(SUITE, name, e),
     };

@@ -18,7 +18,7 @@ fn record_set(out: &Output) -> BTreeSet<String> {
 }
 
 pub(crate) fn run(cx: &mut Context<'_>, index: usize, test: &IncrementalTest) {
-    let config = match cx.read_json(&test.config_path) {
+    let config = match cx.read_config(&test.config_path) {
         Ok(c) => c,
         Err(e) => return cx.fail(SUITE, "test_two_sequential_reads", e),
     };

@@ -11,7 +11,7 @@ mod spec;
 
 use std::path::{Path, PathBuf};
 
-use airbyte_sdk::testkit::Output;
+use airbyte_sdk::testkit::{Output, TestDir};
 use serde_json::{Value, json};
 
 use crate::config::AcceptanceConfig;
@@ -27,6 +27,8 @@ pub(crate) struct Context<'a> {
     pub(crate) report: Report,
     /// The spec's connection schema, once read (for secrets).
     pub(crate) connection_spec: Option<Value>,
+    /// A scratch folder the connector may write to: `${LOCAL_ROOT}` in configs.
+    pub(crate) scratch: TestDir,
 }
 
 impl Context<'_> {
@@ -38,6 +40,13 @@ impl Context<'_> {
         let path = self.path(relative);
         let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))
+    }
+
+    /// Reads a config file, with `${LOCAL_ROOT}` replaced by the scratch folder
+    /// as the connector sees it.
+    pub(crate) fn read_config(&self, relative: &Path) -> Result<Value, String> {
+        let local = self.connector.local_root(self.scratch.path());
+        Ok(substitute(&self.read_json(relative)?, &local))
     }
 
     pub(crate) fn read_lines(&self, relative: &Path) -> Result<Vec<Value>, String> {
@@ -53,6 +62,7 @@ impl Context<'_> {
     /// Runs the connector; checks our additions on every run (valid lines, no secret printed).
     pub(crate) fn run(&mut self, suite: &str, test: &str, invocation: Invocation<'_>, stdin: &[u8]) -> Result<Output, String> {
         let mut invocation = invocation;
+        invocation.local_root = Some(self.scratch.path());
         invocation.env.extend(self.config.custom_environment_variables.iter().map(|(k, v)| (k.clone(), v.clone())));
         let out = self.connector.run(&invocation, stdin).map_err(|e| e.to_string())?;
         let secrets = match (&self.connection_spec, invocation.config) {
@@ -96,7 +106,10 @@ pub(crate) fn tail(out: &Output) -> String {
 
 /// Runs every declared suite against `connector`.
 pub fn run_all(connector: &Connector, config: &AcceptanceConfig, base: &Path) -> Result<Report, Error> {
-    let mut cx = Context { connector, config, base: base.to_path_buf(), report: Report::default(), connection_spec: None };
+    let scratch = TestDir::new("acceptance");
+    // Writable by an image's non-root user.
+    let _ = std::process::Command::new("chmod").arg("0777").arg(scratch.path()).status();
+    let mut cx = Context { connector, config, base: base.to_path_buf(), report: Report::default(), connection_spec: None, scratch };
     let suites = &config.acceptance_tests;
     macro_rules! suite {
         ($field:ident, $module:ident) => {
@@ -128,5 +141,15 @@ pub fn run_all(connector: &Connector, config: &AcceptanceConfig, base: &Path) ->
 fn load_spec(cx: &mut Context<'_>) {
     if let Ok(out) = cx.connector.run(&Invocation::new("spec"), b"") {
         cx.connection_spec = out.spec().map(|s| s.connection_specification.as_raw().to_value());
+    }
+}
+
+/// `${LOCAL_ROOT}` in every string of `value` becomes `local`.
+pub(crate) fn substitute(value: &Value, local: &str) -> Value {
+    match value {
+        Value::String(s) => Value::String(s.replace("${LOCAL_ROOT}", local)),
+        Value::Array(items) => Value::Array(items.iter().map(|v| substitute(v, local)).collect()),
+        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), substitute(v, local))).collect()),
+        other => other.clone(),
     }
 }

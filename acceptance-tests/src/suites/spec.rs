@@ -41,7 +41,7 @@ pub(crate) fn run(cx: &mut Context<'_>, index: usize, test: &SpecTest) {
     }
 
     // test_config_match_spec: keys starting with `_` are dropped first, as CAT does.
-    let problems = match cx.read_json(&test.config_path) {
+    let problems = match cx.read_config(&test.config_path) {
         Ok(Value::Object(mut config)) => {
             config.retain(|k, _| !k.starts_with('_'));
             match jsonschema::draft7::new(&schema) {
@@ -56,7 +56,7 @@ pub(crate) fn run(cx: &mut Context<'_>, index: usize, test: &SpecTest) {
 
     // The spec conventions, one test per CAT rule.
     let mut by_rule: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
-    for rule in ALL_RULES {
+    for rule in airbyte_sdk::spec::RULES.iter().copied() {
         by_rule.insert(rule, Vec::new());
     }
     for violation in airbyte_sdk::spec::check_spec_rules(&schema) {
@@ -71,22 +71,6 @@ pub(crate) fn run(cx: &mut Context<'_>, index: usize, test: &SpecTest) {
         image_checks(cx, &image);
     }
 }
-
-/// The CAT spec rules that `check_spec_rules` reports by name.
-const ALL_RULES: [&str; 12] = [
-    "test_enum_usage",
-    "test_oneof_usage",
-    "test_secret_is_properly_marked",
-    "test_property_type_is_not_array",
-    "test_object_not_empty",
-    "test_array_type",
-    "test_forbidden_complex_types",
-    "test_duplicate_order",
-    "test_nested_group",
-    "test_display_type",
-    "test_defined_refs_exist_in_json_spec_file",
-    "test_additional_properties_is_true",
-];
 
 fn inspect(image: &str, format: &str) -> Result<String, String> {
     let out = Command::new("docker")

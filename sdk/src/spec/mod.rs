@@ -42,7 +42,5 @@ mod rules;
 mod secrets;
 
 pub use generate::{DRAFT_07, connection_specification, normalize_connection_specification};
-pub use rules::{
-    FORBIDDEN_KEYWORDS, RULES, SECRET_PROPERTY_NAMES, SpecViolation, check_spec_rules,
-};
-pub use secrets::{ANY_ITEM, secret_paths, secret_values};
+pub use rules::{FORBIDDEN_KEYWORDS, RULES, SpecViolation, check_spec_rules};
+pub use secrets::{ANY_ITEM, SECRET_PROPERTY_NAMES, secret_paths, secret_values};

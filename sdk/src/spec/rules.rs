@@ -20,6 +20,8 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use super::secrets::{SECRET_PROPERTY_NAMES, can_store_secret, truthy};
+
 /// Names of the rules [`check_spec_rules`] checks, in the order it checks them.
 ///
 /// # Example
@@ -40,36 +42,6 @@ pub const RULES: &[&str] = &[
     "test_display_type",
     "test_defined_refs_exist_in_json_spec_file",
     "test_additional_properties_is_true",
-];
-
-/// Property names that CAT treats as secrets (compared case-insensitively,
-/// whole name only: `ca_certificate` is not one, `certificate` is).
-///
-/// # Example
-///
-/// ```
-/// use airbyte_sdk::spec::SECRET_PROPERTY_NAMES;
-/// assert!(SECRET_PROPERTY_NAMES.contains(&"password"));
-/// assert!(!SECRET_PROPERTY_NAMES.contains(&"ca_certificate"));
-/// ```
-pub const SECRET_PROPERTY_NAMES: &[&str] = &[
-    "client_token",
-    "access_token",
-    "api_token",
-    "token",
-    "secret",
-    "client_secret",
-    "password",
-    "key",
-    "service_account_info",
-    "service_account",
-    "tenant_id",
-    "certificate",
-    "jwt",
-    "credentials",
-    "app_id",
-    "appid",
-    "refresh_token",
 ];
 
 /// Keywords that CAT's `test_forbidden_complex_types` rejects (except as
@@ -179,28 +151,52 @@ pub fn check_spec_rules(connection_specification: &Value) -> Vec<SpecViolation> 
     let mut objects = Vec::new();
     collect_objects(connection_specification, &mut Vec::new(), &mut objects);
     let mut out = Vec::new();
-    let checks: [Check; 12] = [
-        enum_usage,
-        oneof_usage,
-        secret_is_properly_marked,
-        property_type_is_not_array,
-        object_not_empty,
-        array_type,
-        forbidden_complex_types,
-        duplicate_order,
-        nested_group,
-        display_type,
-        no_refs,
-        additional_properties_is_true,
-    ];
-    for check in checks {
-        check(&objects, &mut out);
+    for (rule, check) in RULES.iter().zip(CHECKS) {
+        let mut report = Report {
+            rule,
+            out: &mut out,
+        };
+        for obj in &objects {
+            check(obj, &mut report);
+        }
     }
     out
 }
 
-/// One rule: reads every object of the spec, appends what is broken.
-type Check = fn(&[Obj<'_>], &mut Vec<SpecViolation>);
+/// One rule: looks at one object of the spec, reports what is broken.
+type Check = fn(&Obj<'_>, &mut Report<'_>);
+
+/// The checks, in the order of [`RULES`].
+const CHECKS: [Check; 12] = [
+    enum_usage,
+    oneof_usage,
+    secret_is_properly_marked,
+    property_type_is_not_array,
+    object_not_empty,
+    array_type,
+    forbidden_complex_types,
+    duplicate_order,
+    nested_group,
+    display_type,
+    defined_refs,
+    additional_properties_is_true,
+];
+
+/// Where a check reports its violations.
+struct Report<'v> {
+    rule: &'static str,
+    out: &'v mut Vec<SpecViolation>,
+}
+
+impl Report<'_> {
+    fn add(&mut self, path: String, message: impl Into<String>) {
+        self.out.push(SpecViolation {
+            rule: self.rule,
+            path,
+            message: message.into(),
+        });
+    }
+}
 
 /// A JSON object somewhere in the spec, with its path.
 struct Obj<'a> {
@@ -224,9 +220,9 @@ impl Obj<'_> {
         self.path.last().is_some_and(|p| p == "properties")
     }
 
-    /// Whether this object lies inside the root's `properties`.
-    fn under_root_properties(&self) -> bool {
-        self.path.len() >= 2 && self.path[0] == "properties"
+    /// Whether this object lies inside the root's `properties` map (or is it).
+    fn in_root_properties(&self) -> bool {
+        self.path.first().is_some_and(|p| p == "properties")
     }
 
     /// `type` as a string, if it is one.
@@ -260,18 +256,6 @@ fn collect_objects<'a>(value: &'a Value, path: &mut Vec<String>, out: &mut Vec<O
     }
 }
 
-/// Python truthiness, as CAT's `bool(...)` and `any([...])` see it.
-fn truthy(value: Option<&Value>) -> bool {
-    match value {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
-        Some(Value::String(s)) => !s.is_empty(),
-        Some(Value::Array(a)) => !a.is_empty(),
-        Some(Value::Object(o)) => !o.is_empty(),
-    }
-}
-
 /// A key under which values compare the way Python's `==` compares them
 /// (`1 == 1.0 == True`).
 fn python_key(value: &Value) -> String {
@@ -286,442 +270,304 @@ fn python_key(value: &Value) -> String {
     }
 }
 
-fn violation(out: &mut Vec<SpecViolation>, rule: &'static str, path: String, message: String) {
-    out.push(SpecViolation {
-        rule,
-        path,
-        message,
-    });
-}
-
 /// `test_enum_usage`: no duplicate values in an `enum`.
-fn enum_usage(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) {
-    for obj in objects {
-        let Some(Value::Array(values)) = obj.map.get("enum") else {
-            continue;
-        };
-        let mut seen: Vec<String> = Vec::new();
-        let mut reported: Vec<String> = Vec::new();
-        for value in values {
-            let key = python_key(value);
-            if seen.contains(&key) && !reported.contains(&key) {
-                violation(
-                    out,
-                    "test_enum_usage",
-                    obj.pointer(Some("enum")),
-                    format!(
-                        "enum lists must not contain duplicates; {value} appears more than once"
-                    ),
-                );
-                reported.push(key.clone());
-            }
-            seen.push(key);
+fn enum_usage(obj: &Obj<'_>, report: &mut Report<'_>) {
+    let Some(Value::Array(values)) = obj.map.get("enum") else {
+        return;
+    };
+    let mut seen: Vec<String> = Vec::new();
+    let mut reported: Vec<String> = Vec::new();
+    for value in values {
+        let key = python_key(value);
+        if seen.contains(&key) && !reported.contains(&key) {
+            let message = format!("enum values must be unique; {value} appears more than once");
+            report.add(obj.pointer(Some("enum")), message);
+            reported.push(key.clone());
         }
+        seen.push(key);
     }
 }
 
 /// `test_oneof_usage`: a `oneOf` (or `anyOf`) sits in a `type: object` schema,
 /// every option has `properties`, exactly one common property has a `const`
 /// in every option, and its `default`/`enum` agree with the const.
-fn oneof_usage(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) {
-    const RULE: &str = "test_oneof_usage";
-    for obj in objects {
-        for keyword in ["oneOf", "anyOf"] {
-            let Some(options) = obj.map.get(keyword) else {
-                continue;
-            };
-            let path = obj.pointer(Some(keyword));
-            if obj.type_str() != Some("object") {
-                violation(
-                    out,
-                    RULE,
-                    obj.pointer(None),
-                    format!("the schema holding `{keyword}` must have `\"type\": \"object\"`"),
-                );
-            }
-            let Some(options) = options.as_array() else {
-                violation(
-                    out,
-                    RULE,
-                    path,
-                    format!("`{keyword}` must be an array of objects"),
-                );
-                continue;
-            };
-            let mut all_properties = Vec::new();
-            for (index, option) in options.iter().enumerate() {
-                match option.get("properties").and_then(Value::as_object) {
-                    Some(properties) => all_properties.push(properties),
-                    None => violation(
-                        out,
-                        RULE,
-                        format!("{path}/{index}"),
-                        format!(
-                            "every option of `{keyword}` must be an object schema with `properties`"
-                        ),
-                    ),
-                }
-            }
-            if all_properties.len() != options.len() || options.is_empty() {
-                continue;
-            }
-            let common: Vec<&String> = all_properties[0]
-                .keys()
-                .filter(|name| all_properties.iter().all(|p| p.contains_key(name.as_str())))
-                .collect();
-            if common.is_empty() {
-                violation(
-                    out,
-                    RULE,
-                    path,
-                    "the options share no property; they need one \
-                    common property with a `const` (e.g. `\"mode\": {\"const\": \"...\"}`)"
-                        .to_owned(),
-                );
-                continue;
-            }
-            let with_const: Vec<&String> = common
-                .into_iter()
-                .filter(|name| {
-                    all_properties.iter().all(|p| {
-                        p.get(name.as_str())
-                            .and_then(Value::as_object)
-                            .is_some_and(|s| s.contains_key("const"))
-                    })
-                })
-                .collect();
-            let [discriminator] = with_const.as_slice() else {
-                violation(
-                    out,
-                    RULE,
-                    path,
+fn oneof_usage(obj: &Obj<'_>, report: &mut Report<'_>) {
+    for keyword in ["oneOf", "anyOf"] {
+        let Some(options) = obj.map.get(keyword) else {
+            continue;
+        };
+        let path = obj.pointer(Some(keyword));
+        if obj.type_str() != Some("object") {
+            let message =
+                format!("the schema holding `{keyword}` must have `\"type\": \"object\"`");
+            report.add(obj.pointer(None), message);
+        }
+        let Some(options) = options.as_array() else {
+            report.add(path, format!("`{keyword}` must be an array of objects"));
+            continue;
+        };
+        let mut all_properties = Vec::new();
+        for (index, option) in options.iter().enumerate() {
+            match option.get("properties").and_then(Value::as_object) {
+                Some(properties) => all_properties.push(properties),
+                None => report.add(
+                    format!("{path}/{index}"),
                     format!(
-                        "exactly one property common to all options must have a `const` in every \
-                     option; found {}: {:?}",
-                        with_const.len(),
-                        with_const
+                        "every option of `{keyword}` must be an object schema with `properties`"
                     ),
-                );
+                ),
+            }
+        }
+        let Some(first) = all_properties.first() else {
+            continue;
+        };
+        if all_properties.len() != options.len() {
+            continue;
+        }
+        let common: Vec<&String> = first
+            .keys()
+            .filter(|name| all_properties.iter().all(|p| p.contains_key(name.as_str())))
+            .collect();
+        if common.is_empty() {
+            report.add(
+                path,
+                "the options share no property; they need one common property with a `const` \
+                 (e.g. `\"mode\": {\"const\": \"...\"}`)",
+            );
+            continue;
+        }
+        let with_const: Vec<&String> = common
+            .into_iter()
+            .filter(|name| {
+                all_properties.iter().all(|p| {
+                    p.get(name.as_str())
+                        .and_then(Value::as_object)
+                        .is_some_and(|s| s.contains_key("const"))
+                })
+            })
+            .collect();
+        let [discriminator] = with_const.as_slice() else {
+            let message = format!(
+                "exactly one property common to all options must have a `const` in every \
+                 option; found {}: {with_const:?}",
+                with_const.len(),
+            );
+            report.add(path, message);
+            continue;
+        };
+        for (index, properties) in all_properties.iter().enumerate() {
+            let Some(property) = properties.get(discriminator.as_str()) else {
                 continue;
             };
-            for (index, properties) in all_properties.iter().enumerate() {
-                let Some(property) = properties.get(discriminator.as_str()) else {
-                    continue;
-                };
-                let constant = property.get("const");
-                if let Some(default) = property.get("default")
-                    && Some(default) != constant
-                {
-                    violation(
-                        out,
-                        RULE,
-                        format!("{path}/{index}/properties/{discriminator}"),
-                        "`default` of the discriminator must equal its `const`; \
-                         prefer `const` alone"
-                            .to_owned(),
-                    );
-                }
-                if let Some(values) = property.get("enum")
-                    && values
-                        .as_array()
-                        .is_none_or(|v| v.len() != 1 || v.first() != constant)
-                {
-                    violation(
-                        out,
-                        RULE,
-                        format!("{path}/{index}/properties/{discriminator}"),
-                        "`enum` of the discriminator must be a single value equal to its \
-                         `const`; prefer `const` alone"
-                            .to_owned(),
-                    );
-                }
+            let here = format!("{path}/{index}/properties/{discriminator}");
+            let constant = property.get("const");
+            if property.get("default").is_some_and(|d| Some(d) != constant) {
+                let message = "`default` of the discriminator must equal its `const`; \
+                               prefer `const` alone";
+                report.add(here.clone(), message);
+            }
+            if property.get("enum").is_some_and(|values| {
+                values
+                    .as_array()
+                    .is_none_or(|v| v.len() != 1 || v.first() != constant)
+            }) {
+                let message = "`enum` of the discriminator must be a single value equal to its \
+                               `const`; prefer `const` alone";
+                report.add(here, message);
             }
         }
     }
 }
 
-/// Whether CAT thinks a property can hold a secret (`_property_can_store_secret`).
-fn can_store_secret(prop: &Map<String, Value>) -> bool {
-    const UNSECURE: &[&str] = &["string", "integer", "number"];
-    let type_ = prop.get("type");
-    let is = |name: &str| type_.and_then(Value::as_str) == Some(name);
-    let generic_object = is("object")
-        && !["properties", "anyOf", "oneOf", "allOf"]
-            .iter()
-            .any(|k| truthy(prop.get(*k)));
-    let generic_array =
-        is("array") && !truthy(prop.get("items")) && !truthy(prop.get("prefixItems"));
-    let scalar = match type_ {
-        Some(Value::String(t)) => UNSECURE.contains(&t.as_str()),
-        Some(Value::Array(ts)) => ts
-            .iter()
-            .any(|t| t.as_str().is_some_and(|t| UNSECURE.contains(&t))),
-        _ => false,
-    };
-    (scalar || generic_object || generic_array) && !truthy(prop.get("const"))
-}
-
 /// `test_secret_is_properly_marked`: fields with a secret name that can hold a
-/// secret have `airbyte_secret: true`; fields that cannot are not marked.
-fn secret_is_properly_marked(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) {
-    const RULE: &str = "test_secret_is_properly_marked";
-    for obj in objects {
-        if !obj.under_root_properties()
-            || !matches!(
-                obj.map.get("type"),
-                Some(Value::String(_) | Value::Array(_))
-            )
-        {
-            continue;
-        }
-        let Some(name) = obj.path[1..].iter().rev().find(|part| {
-            !part.chars().all(|c| c.is_ascii_digit())
-                && !RESERVED_PATH_PARTS.contains(&part.as_str())
-        }) else {
-            continue;
-        };
-        if !SECRET_PROPERTY_NAMES.contains(&name.to_lowercase().as_str()) {
-            continue;
-        }
-        let marked = truthy(obj.map.get("airbyte_secret"));
-        let can_store = can_store_secret(obj.map);
-        if marked && !can_store {
-            violation(
-                out,
-                RULE,
-                obj.pointer(None),
-                format!(
-                    "`{name}` is marked `airbyte_secret` but cannot hold a secret (a boolean, a \
-                 described object or array, or a const); remove the marking"
-                ),
-            );
-        } else if !marked && can_store {
-            violation(
-                out,
-                RULE,
-                obj.pointer(None),
-                format!(
-                    "`{name}` has a secret's name and can hold one, so it needs \
-                 `\"airbyte_secret\": true` (`#[airbyte(secret)]`)"
-                ),
-            );
-        }
+/// secret have `airbyte_secret: true`; fields that cannot are not marked. The
+/// name of a schema is that of the nearest property it belongs to (looking
+/// through `items`, `oneOf` and the like, as CAT does).
+fn secret_is_properly_marked(obj: &Obj<'_>, report: &mut Report<'_>) {
+    let typed = matches!(
+        obj.map.get("type"),
+        Some(Value::String(_) | Value::Array(_))
+    );
+    if !obj.in_root_properties() || obj.path.len() < 2 || !typed {
+        return;
+    }
+    let Some(name) = obj.path[1..].iter().rev().find(|part| {
+        !part.chars().all(|c| c.is_ascii_digit()) && !RESERVED_PATH_PARTS.contains(&part.as_str())
+    }) else {
+        return;
+    };
+    if !SECRET_PROPERTY_NAMES.contains(&name.to_lowercase().as_str()) {
+        return;
+    }
+    let marked = truthy(obj.map.get("airbyte_secret"));
+    let can_store = can_store_secret(obj.map);
+    if marked && !can_store {
+        let message = format!(
+            "`{name}` is marked `airbyte_secret` but cannot hold a secret (a boolean, a \
+             described object or array, or a const); remove the marking"
+        );
+        report.add(obj.pointer(None), message);
+    } else if !marked && can_store {
+        let message = format!(
+            "`{name}` has a secret's name and can hold one, so it needs \
+             `\"airbyte_secret\": true` (`#[airbyte(secret)]`)"
+        );
+        report.add(obj.pointer(None), message);
     }
 }
 
 /// `test_property_type_is_not_array`: a property's `type` array is `[T]` or
 /// `[T, "null"]`.
-fn property_type_is_not_array(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) {
-    for obj in objects {
-        let n = obj.path.len();
-        let Some(Value::Array(types)) = obj.map.get("type") else {
-            continue;
-        };
-        if n < 2 || obj.path[n - 2] != "properties" {
-            continue;
-        }
-        let ok = types.len() == 1 || (types.len() == 2 && types[1] == "null");
-        if !ok {
-            violation(
-                out,
-                "test_property_type_is_not_array",
-                obj.pointer(Some("type")),
-                format!(
-                    "a property's type must be one type, optionally followed by \"null\" \
-                 (e.g. [\"string\", \"null\"]); found {}",
-                    Value::Array(types.clone())
-                ),
-            );
-        }
+fn property_type_is_not_array(obj: &Obj<'_>, report: &mut Report<'_>) {
+    let Some(Value::Array(types)) = obj.map.get("type") else {
+        return;
+    };
+    let n = obj.path.len();
+    let is_property = n >= 2 && obj.path[n - 2] == "properties";
+    let ok = types.len() == 1 || (types.len() == 2 && types[1] == "null");
+    if is_property && !ok {
+        let message = format!(
+            "a property's type must be one type, optionally followed by \"null\" \
+             (e.g. [\"string\", \"null\"]); found {}",
+            Value::Array(types.clone())
+        );
+        report.add(obj.pointer(Some("type")), message);
     }
 }
 
 /// `test_object_not_empty`: every object schema but the root has non-empty
 /// `properties` or a `oneOf`.
-fn object_not_empty(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) {
-    for obj in objects {
-        if obj.path.is_empty() {
-            continue;
-        }
-        let is_object = match obj.map.get("type") {
-            Some(Value::String(t)) => t == "object",
-            Some(Value::Array(ts)) => ts.iter().any(|t| t == "object"),
-            _ => false,
-        };
-        let has_properties = obj
-            .map
-            .get("properties")
-            .and_then(Value::as_object)
-            .is_some_and(|p| !p.is_empty());
-        if is_object && !has_properties && !obj.map.contains_key("oneOf") {
-            violation(
-                out,
-                "test_object_not_empty",
-                obj.pointer(None),
-                "an object needs `properties` or a `oneOf`, or the UI cannot show it \
-                 (maps such as `HashMap` fields are not supported)"
-                    .to_owned(),
-            );
-        }
+fn object_not_empty(obj: &Obj<'_>, report: &mut Report<'_>) {
+    let is_object = match obj.map.get("type") {
+        Some(Value::String(t)) => t == "object",
+        Some(Value::Array(ts)) => ts.iter().any(|t| t == "object"),
+        _ => false,
+    };
+    let has_properties = obj
+        .map
+        .get("properties")
+        .and_then(Value::as_object)
+        .is_some_and(|p| !p.is_empty());
+    if !obj.path.is_empty() && is_object && !has_properties && !obj.map.contains_key("oneOf") {
+        report.add(
+            obj.pointer(None),
+            "an object needs `properties` or a `oneOf`, or the UI cannot show it \
+             (maps such as `HashMap` fields are not supported)",
+        );
     }
 }
 
 /// `test_array_type`: an array's `items` is one schema of type object, string,
 /// number or integer, or an enum.
-fn array_type(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) {
-    for obj in objects {
-        if obj.type_str() != Some("array") {
-            continue;
-        }
-        let message = match obj.map.get("items") {
-            None => continue,
-            Some(Value::Array(_)) => {
-                "`items` must be a single schema, not a list (tuples are not supported)"
-            }
-            Some(Value::Object(items)) => {
-                let kind = items.get("type").and_then(Value::as_str);
-                if matches!(kind, Some("object" | "string" | "number" | "integer"))
-                    || items.contains_key("enum")
-                {
-                    continue;
-                }
-                "`items` must have type object, string, number or integer, or be an enum"
-            }
-            Some(_) => "`items` must be a schema object",
-        };
-        violation(
-            out,
-            "test_array_type",
-            obj.pointer(Some("items")),
-            message.to_owned(),
-        );
+fn array_type(obj: &Obj<'_>, report: &mut Report<'_>) {
+    if obj.type_str() != Some("array") {
+        return;
     }
+    let message = match obj.map.get("items") {
+        None => return,
+        Some(Value::Array(_)) => {
+            "`items` must be a single schema, not a list (tuples are not supported)"
+        }
+        Some(Value::Object(items)) => {
+            let kind = items.get("type").and_then(Value::as_str);
+            if matches!(kind, Some("object" | "string" | "number" | "integer"))
+                || items.contains_key("enum")
+            {
+                return;
+            }
+            "`items` must have type object, string, number or integer, or be an enum"
+        }
+        Some(_) => "`items` must be a schema object",
+    };
+    report.add(obj.pointer(Some("items")), message);
 }
 
 /// `test_forbidden_complex_types`: none of [`FORBIDDEN_KEYWORDS`], except as
 /// property names.
-fn forbidden_complex_types(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) {
-    for obj in objects.iter().filter(|o| !o.is_properties_map()) {
-        for keyword in FORBIDDEN_KEYWORDS {
-            if obj.map.contains_key(*keyword) {
-                violation(
-                    out,
-                    "test_forbidden_complex_types",
-                    obj.pointer(Some(keyword)),
-                    format!("`{keyword}` is not supported by the Airbyte UI"),
-                );
-            }
-        }
+fn forbidden_complex_types(obj: &Obj<'_>, report: &mut Report<'_>) {
+    if obj.is_properties_map() {
+        return;
+    }
+    for keyword in FORBIDDEN_KEYWORDS
+        .iter()
+        .filter(|k| obj.map.contains_key(**k))
+    {
+        let message = format!("`{keyword}` is not supported by the Airbyte UI");
+        report.add(obj.pointer(Some(keyword)), message);
     }
 }
 
 /// `test_duplicate_order`: no two properties of an object share an `order`
 /// within the same `group`.
-fn duplicate_order(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) {
-    for obj in objects {
-        let Some(Value::Object(properties)) = obj.map.get("properties") else {
+fn duplicate_order(obj: &Obj<'_>, report: &mut Report<'_>) {
+    let Some(Value::Object(properties)) = obj.map.get("properties") else {
+        return;
+    };
+    if obj.type_str() != Some("object") {
+        return;
+    }
+    let mut used: BTreeMap<(String, String), &str> = BTreeMap::new();
+    for (name, property) in properties {
+        let Some(order) = property.get("order") else {
             continue;
         };
-        if obj.type_str() != Some("object") {
-            continue;
-        }
-        let mut used: BTreeMap<(String, String), &str> = BTreeMap::new();
-        for (name, property) in properties {
-            let Some(order) = property.get("order") else {
-                continue;
-            };
-            let group = property.get("group").map(python_key).unwrap_or_default();
-            if let Some(first) = used.insert((group, python_key(order)), name) {
-                let in_group = match property.get("group") {
-                    Some(g) => format!(" in group {g}"),
-                    None => String::new(),
-                };
-                violation(
-                    out,
-                    "test_duplicate_order",
-                    obj.pointer(Some("properties")),
-                    format!("`{first}` and `{name}` both have order {order}{in_group}"),
-                );
-            }
+        let group = property.get("group");
+        let key = (group.map(python_key).unwrap_or_default(), python_key(order));
+        if let Some(first) = used.insert(key, name) {
+            let in_group = group.map(|g| format!(" in group {g}")).unwrap_or_default();
+            let message = format!("`{first}` and `{name}` both have order {order}{in_group}");
+            report.add(obj.pointer(Some("properties")), message);
         }
     }
 }
 
 /// `test_nested_group`: `group` only on top-level properties.
-fn nested_group(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) {
-    for obj in objects {
-        if obj.path.first().is_none_or(|p| p != "properties")
-            || obj.is_properties_map()
-            || !obj.map.contains_key("group")
-            || obj.path.len() == 2
-        {
-            continue;
-        }
-        violation(
-            out,
-            "test_nested_group",
-            obj.pointer(Some("group")),
-            "`group` is only allowed on top-level properties".to_owned(),
-        );
+fn nested_group(obj: &Obj<'_>, report: &mut Report<'_>) {
+    let nested = obj.in_root_properties() && obj.path.len() != 2 && !obj.is_properties_map();
+    if nested && obj.map.contains_key("group") {
+        let message = "`group` is only allowed on top-level properties";
+        report.add(obj.pointer(Some("group")), message);
     }
 }
 
 /// `test_display_type`: `display_type` only on a field with a `oneOf`, and
 /// only `dropdown` or `radio`.
-fn display_type(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) {
-    for obj in objects {
-        let Some(value) = obj.map.get("display_type") else {
-            continue;
-        };
-        if obj.path.first().is_none_or(|p| p != "properties") || obj.is_properties_map() {
-            continue;
-        }
-        let path = obj.pointer(Some("display_type"));
-        if !obj.map.contains_key("oneOf") {
-            violation(
-                out,
-                "test_display_type",
-                path.clone(),
-                "`display_type` is only allowed on fields that have a `oneOf`".to_owned(),
-            );
-        }
-        if value != "dropdown" && value != "radio" {
-            violation(
-                out,
-                "test_display_type",
-                path,
-                format!("`display_type` must be \"dropdown\" or \"radio\", not {value}"),
-            );
-        }
+fn display_type(obj: &Obj<'_>, report: &mut Report<'_>) {
+    let Some(value) = obj.map.get("display_type") else {
+        return;
+    };
+    if !obj.in_root_properties() || obj.is_properties_map() {
+        return;
+    }
+    let path = obj.pointer(Some("display_type"));
+    if !obj.map.contains_key("oneOf") {
+        let message = "`display_type` is only allowed on fields that have a `oneOf`";
+        report.add(path.clone(), message);
+    }
+    if value != "dropdown" && value != "radio" {
+        let message = format!("`display_type` must be \"dropdown\" or \"radio\", not {value}");
+        report.add(path, message);
     }
 }
 
 /// `test_defined_refs_exist_in_json_spec_file`: no `$ref` at all.
-fn no_refs(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) {
-    for obj in objects.iter().filter(|o| o.map.contains_key("$ref")) {
-        violation(
-            out,
-            "test_defined_refs_exist_in_json_spec_file",
-            obj.pointer(Some("$ref")),
-            "the spec must not contain `$ref`; inline the referenced schema".to_owned(),
-        );
+fn defined_refs(obj: &Obj<'_>, report: &mut Report<'_>) {
+    if obj.map.contains_key("$ref") {
+        let message = "the spec must not contain `$ref`; inline the referenced schema";
+        report.add(obj.pointer(Some("$ref")), message);
     }
 }
 
 /// `test_additional_properties_is_true`: every `additionalProperties` is `true`.
-fn additional_properties_is_true(objects: &[Obj<'_>], out: &mut Vec<SpecViolation>) {
-    for obj in objects {
-        match obj.map.get("additionalProperties") {
-            None | Some(Value::Bool(true)) => {}
-            Some(other) => violation(
-                out,
-                "test_additional_properties_is_true",
-                obj.pointer(Some("additionalProperties")),
-                format!(
-                    "`additionalProperties` must be `true` when present (found {other}), so that \
-                     removing a field later does not break existing configs"
-                ),
-            ),
+fn additional_properties_is_true(obj: &Obj<'_>, report: &mut Report<'_>) {
+    match obj.map.get("additionalProperties") {
+        None | Some(Value::Bool(true)) => {}
+        Some(other) => {
+            let message = format!(
+                "`additionalProperties` must be `true` when present (found {other}), so that \
+                 removing a field later does not break existing configs"
+            );
+            report.add(obj.pointer(Some("additionalProperties")), message);
         }
     }
 }

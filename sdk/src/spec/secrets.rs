@@ -1,7 +1,38 @@
-//! Finding the config values marked `airbyte_secret`, so that they can be
-//! masked in logs and error messages.
+//! Secrets: the config values marked `airbyte_secret` (so that they can be
+//! masked in logs and error messages), and what CAT considers a secret field
+//! (used by `test_secret_is_properly_marked` in `rules.rs`).
 
 use serde_json::{Map, Value};
+
+/// Property names that CAT treats as secrets (compared case-insensitively,
+/// whole name only: `ca_certificate` is not one, `certificate` is).
+///
+/// # Example
+///
+/// ```
+/// use airbyte_sdk::spec::SECRET_PROPERTY_NAMES;
+/// assert!(SECRET_PROPERTY_NAMES.contains(&"password"));
+/// assert!(!SECRET_PROPERTY_NAMES.contains(&"ca_certificate"));
+/// ```
+pub const SECRET_PROPERTY_NAMES: &[&str] = &[
+    "client_token",
+    "access_token",
+    "api_token",
+    "token",
+    "secret",
+    "client_secret",
+    "password",
+    "key",
+    "service_account_info",
+    "service_account",
+    "tenant_id",
+    "certificate",
+    "jwt",
+    "credentials",
+    "app_id",
+    "appid",
+    "refresh_token",
+];
 
 /// Path segment that stands for "every element of the array" in
 /// [`secret_paths`].
@@ -231,5 +262,36 @@ fn collect_values(schema: &Value, value: &Value, out: &mut Vec<String>) {
             }
             _ => {}
         }
+    }
+}
+
+/// Whether CAT thinks a property can hold a secret (`_property_can_store_secret`).
+pub(super) fn can_store_secret(prop: &Map<String, Value>) -> bool {
+    const UNSECURE: &[&str] = &["string", "integer", "number"];
+    let type_ = prop.get("type");
+    let is = |name: &str| type_.and_then(Value::as_str) == Some(name);
+    let described = ["properties", "anyOf", "oneOf", "allOf"];
+    let generic_object = is("object") && !described.iter().any(|k| truthy(prop.get(*k)));
+    let generic_array =
+        is("array") && !truthy(prop.get("items")) && !truthy(prop.get("prefixItems"));
+    let scalar = match type_ {
+        Some(Value::String(t)) => UNSECURE.contains(&t.as_str()),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .any(|t| t.as_str().is_some_and(|t| UNSECURE.contains(&t))),
+        _ => false,
+    };
+    (scalar || generic_object || generic_array) && !truthy(prop.get("const"))
+}
+
+/// Python truthiness, as CAT's `bool(...)` and `any([...])` see it.
+pub(super) fn truthy(value: Option<&Value>) -> bool {
+    match value {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(Value::Array(a)) => !a.is_empty(),
+        Some(Value::Object(o)) => !o.is_empty(),
     }
 }
