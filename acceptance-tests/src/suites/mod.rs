@@ -139,7 +139,9 @@ pub fn run_all(connector: &Connector, config: &AcceptanceConfig, base: &Path) ->
 }
 
 fn load_spec(cx: &mut Context<'_>) {
-    if let Ok(out) = cx.connector.run(&Invocation::new("spec"), b"") {
+    let mut invocation = Invocation::new("spec");
+    invocation.env.extend(cx.config.custom_environment_variables.iter().map(|(k, v)| (k.clone(), v.clone())));
+    if let Ok(out) = cx.connector.run(&invocation, b"") {
         cx.connection_spec = out.spec().map(|s| s.connection_specification.as_raw().to_value());
     }
 }

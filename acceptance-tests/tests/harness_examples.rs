@@ -1,0 +1,59 @@
+//! The acceptance suites pass for the example connectors, as binaries and as images.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use airbyte_acceptance_tests::{AcceptanceConfig, Connector, run_suites};
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test path");
+    let path = exe.parent().and_then(|d| d.parent()).expect("target dir").join(name);
+    assert!(path.exists(), "{} is missing: run `cargo build -p {name}` (cargo test --workspace builds it)", path.display());
+    path
+}
+
+fn suites(name: &str, connector: Option<Connector>) {
+    let (config, base) = AcceptanceConfig::load(&workspace().join("connectors").join(name).join("acceptance-test-config.yml")).expect("config");
+    let connector = connector.unwrap_or_else(|| Connector::Image(config.connector_image.clone()));
+    let report = run_suites(&connector, &config, &base).expect("suites ran");
+    print!("{report}");
+    assert!(report.passed(), "{} failed its acceptance tests:\n{report}", connector.describe());
+}
+
+/// Whether images can be tested; fails in CI without Docker, says so elsewhere.
+fn docker_available() -> bool {
+    let ok = Command::new("docker").arg("info").output().map(|o| o.status.success()).unwrap_or(false);
+    if !ok {
+        assert!(std::env::var_os("CI").is_none(), "CI needs a Docker engine to test the connector images");
+        eprintln!("docker: no Docker engine available; image acceptance tests not run");
+    }
+    ok
+}
+
+#[test]
+fn example_source_binary() {
+    suites("example-source-generator", Some(Connector::Binary(binary("example-source-generator"))));
+}
+
+#[test]
+fn example_destination_binary() {
+    suites("example-destination-jsonl", Some(Connector::Binary(binary("example-destination-jsonl"))));
+}
+
+#[test]
+fn example_source_image() {
+    if docker_available() {
+        suites("example-source-generator", None);
+    }
+}
+
+#[test]
+fn example_destination_image() {
+    if docker_available() {
+        suites("example-destination-jsonl", None);
+    }
+}
