@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # The one test command: installs what the tests need, then runs the format
-# check, clippy and every test of the workspace.
+# check, clippy, builds the connector images and runs every test.
+#
+# Tests and images share one build: the release profile. The images carry
+# the very binaries the tests run.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -12,5 +15,13 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --locked --workspace --all-targets --all-features -- -D warnings
-echo "== cargo test"
-cargo test --locked --workspace --all-features
+echo "== cargo build --release"
+cargo build --locked --release --workspace --bins
+echo "== connector images"
+scripts/build-images.sh
+echo "== PostgreSQL"
+AIRBYTE_TEST_PG_URL="$(scripts/pg.sh start)"
+export AIRBYTE_TEST_PG_URL
+trap 'scripts/pg.sh stop || true' EXIT
+echo "== cargo test --release"
+cargo test --locked --release --workspace --all-features
