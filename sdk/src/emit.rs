@@ -52,6 +52,17 @@ impl Emitter {
         self.with_writer(|w| w.write_record(stream, namespace, data, emitted_at))
     }
 
+    /// Writes a RECORD whose data `write_data` appends to the buffer.
+    pub(crate) fn record_with<F: FnOnce(&mut Vec<u8>) -> std::io::Result<()>>(
+        &self,
+        stream: &str,
+        namespace: Option<&str>,
+        emitted_at: i64,
+        write_data: F,
+    ) -> Result<(), Error> {
+        self.with_writer(|w| w.write_record_with(stream, namespace, emitted_at, write_data))
+    }
+
     pub(crate) fn flush(&self) -> Result<(), Error> {
         self.with_writer(|w| w.flush())
     }
