@@ -20,7 +20,8 @@ use airbyte_sdk::protocol::ConnectionStatus;
 use airbyte_sdk::testkit::run_binary;
 use serde_json::{Value, json};
 
-const BUILD_HINT: &str = "run `scripts/build-images.sh` (after `cargo build --release --workspace`) before `cargo test`";
+const BUILD_HINT: &str =
+    "run `scripts/build-images.sh` (after `cargo build --release --workspace`) before `cargo test`";
 
 /// A connector folder with a metadata.yaml.
 struct Connector {
@@ -53,7 +54,8 @@ fn data_field(data: &Value, key: &str, file: &Path) -> String {
 /// Every connector with a metadata.yaml, sorted by name.
 fn connectors() -> Vec<Connector> {
     let dir = connectors_dir();
-    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
+    let entries =
+        std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
     let mut found = Vec::new();
     for entry in entries {
         let folder = entry.expect("a directory entry").path();
@@ -66,17 +68,34 @@ fn connectors() -> Vec<Connector> {
             );
             continue;
         }
-        let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
-        let yaml: Value = serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{}: invalid YAML: {e}", file.display()));
-        let data = yaml.get("data").unwrap_or_else(|| panic!("{}: no `data` mapping", file.display()));
+        assert!(
+            folder.join("Dockerfile").is_file(),
+            "{} has no Dockerfile: scripts/build-images.sh builds the images from connectors/*/Dockerfile",
+            file.display()
+        );
+        let text = std::fs::read_to_string(&file)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
+        let yaml: Value = serde_yaml_ng::from_str(&text)
+            .unwrap_or_else(|e| panic!("{}: invalid YAML: {e}", file.display()));
+        let data = yaml
+            .get("data")
+            .unwrap_or_else(|| panic!("{}: no `data` mapping", file.display()));
         found.push(Connector {
-            name: folder.file_name().expect("a folder name").to_string_lossy().into_owned(),
+            name: folder
+                .file_name()
+                .expect("a folder name")
+                .to_string_lossy()
+                .into_owned(),
             connector_type: data_field(data, "connectorType", &file),
             repository: data_field(data, "dockerRepository", &file),
             tag: data_field(data, "dockerImageTag", &file),
         });
     }
-    assert!(!found.is_empty(), "no connectors/*/metadata.yaml in {}", dir.display());
+    assert!(
+        !found.is_empty(),
+        "no connectors/*/metadata.yaml in {}",
+        dir.display()
+    );
     found.sort_by(|a, b| a.name.cmp(&b.name));
     found
 }
@@ -88,7 +107,11 @@ fn docker(args: &[&str]) -> (i32, Vec<u8>, String) {
         .stdin(Stdio::null())
         .output()
         .unwrap_or_else(|e| panic!("cannot run docker {args:?}: {e}"));
-    (out.status.code().unwrap_or(-1), out.stdout, String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// Whether the tests can run: a Docker engine answers. Without one, fails in
@@ -105,7 +128,10 @@ fn docker_available() -> bool {
             .is_ok_and(|s| s.success());
         if !engine && std::env::var_os("CI").is_none() {
             // Written to the real stderr: the test harness captures the print macros.
-            let _ = writeln!(std::io::stderr(), "docker: no Docker engine available; image tests not run");
+            let _ = writeln!(
+                std::io::stderr(),
+                "docker: no Docker engine available; image tests not run"
+            );
         }
         engine
     });
@@ -120,8 +146,13 @@ fn docker_available() -> bool {
 fn image_config(connector: &Connector) -> Value {
     let image = connector.image();
     let (code, stdout, stderr) = docker(&["image", "inspect", "--format", "{{json .}}", &image]);
-    assert!(code == 0, "image {image} (connectors/{}) is missing: {BUILD_HINT}\n{stderr}", connector.name);
-    serde_json::from_slice(&stdout).unwrap_or_else(|e| panic!("docker image inspect {image}: not JSON: {e}"))
+    assert!(
+        code == 0,
+        "image {image} (connectors/{}) is missing: {BUILD_HINT}\n{stderr}",
+        connector.name
+    );
+    serde_json::from_slice(&stdout)
+        .unwrap_or_else(|e| panic!("docker image inspect {image}: not JSON: {e}"))
 }
 
 #[test]
@@ -133,11 +164,27 @@ fn images_answer_spec_with_one_spec_message() {
         let image = connector.image();
         image_config(&connector);
         let out = run_binary("docker", &["run", "--rm", "-i", &image, "spec"], b"");
-        assert_eq!(out.exit_code, 0, "docker run {image} spec failed:\n{}\n{}", out.stdout, out.stderr);
-        assert!(out.invalid_lines.is_empty(), "{image} spec printed invalid lines: {:?}", out.invalid_lines);
-        assert!(out.spec().is_some(), "{image} spec printed no SPEC message:\n{}", out.stdout);
+        assert_eq!(
+            out.exit_code, 0,
+            "docker run {image} spec failed:\n{}\n{}",
+            out.stdout, out.stderr
+        );
+        assert!(
+            out.invalid_lines.is_empty(),
+            "{image} spec printed invalid lines: {:?}",
+            out.invalid_lines
+        );
+        assert!(
+            out.spec().is_some(),
+            "{image} spec printed no SPEC message:\n{}",
+            out.stdout
+        );
         let specs = out.messages.iter().filter(|m| m.spec.is_some()).count();
-        assert_eq!(specs, 1, "{image} spec printed {specs} SPEC messages:\n{}", out.stdout);
+        assert_eq!(
+            specs, 1,
+            "{image} spec printed {specs} SPEC messages:\n{}",
+            out.stdout
+        );
     }
 }
 
@@ -150,9 +197,22 @@ fn images_have_the_labels_entrypoint_and_user_the_platform_requires() {
         let image = connector.image();
         let inspect = image_config(&connector);
         let config = &inspect["Config"];
-        let label = |key: &str| config["Labels"].get(key).and_then(Value::as_str).map(str::to_owned);
-        assert_eq!(label("io.airbyte.name"), Some(connector.repository.clone()), "{image}: io.airbyte.name");
-        assert_eq!(label("io.airbyte.version"), Some(connector.tag.clone()), "{image}: io.airbyte.version");
+        let label = |key: &str| {
+            config["Labels"]
+                .get(key)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        assert_eq!(
+            label("io.airbyte.name"),
+            Some(connector.repository.clone()),
+            "{image}: io.airbyte.name"
+        );
+        assert_eq!(
+            label("io.airbyte.version"),
+            Some(connector.tag.clone()),
+            "{image}: io.airbyte.version"
+        );
 
         let entrypoint: Vec<&str> = config["Entrypoint"]
             .as_array()
@@ -160,10 +220,18 @@ fn images_have_the_labels_entrypoint_and_user_the_platform_requires() {
             .iter()
             .map(|v| v.as_str().expect("an ENTRYPOINT word"))
             .collect();
-        assert!(entrypoint.first().is_some_and(|p| p.starts_with('/')), "{image}: the ENTRYPOINT {entrypoint:?} must be absolute");
-        let env = config["Env"].as_array().map(Vec::as_slice).unwrap_or_default();
-        let airbyte_entrypoint =
-            env.iter().filter_map(Value::as_str).find_map(|kv| kv.strip_prefix("AIRBYTE_ENTRYPOINT="));
+        assert!(
+            entrypoint.first().is_some_and(|p| p.starts_with('/')),
+            "{image}: the ENTRYPOINT {entrypoint:?} must be absolute"
+        );
+        let env = config["Env"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let airbyte_entrypoint = env
+            .iter()
+            .filter_map(Value::as_str)
+            .find_map(|kv| kv.strip_prefix("AIRBYTE_ENTRYPOINT="));
         assert_eq!(
             airbyte_entrypoint,
             Some(entrypoint.join(" ").as_str()),
@@ -172,7 +240,10 @@ fn images_have_the_labels_entrypoint_and_user_the_platform_requires() {
 
         assert_eq!(config["User"], "airbyte", "{image}: USER");
         assert_eq!(config["WorkingDir"], "/airbyte", "{image}: WORKDIR");
-        assert_eq!(inspect["Architecture"], "amd64", "{image}: the platform runs amd64 images");
+        assert_eq!(
+            inspect["Architecture"], "amd64",
+            "{image}: the platform runs amd64 images"
+        );
         assert!(
             matches!(connector.connector_type.as_str(), "source" | "destination"),
             "connectors/{}: connectorType is {:?}",
@@ -194,7 +265,11 @@ impl Drop for Container {
 /// The owner uid of the first entry of a tar stream (ustar/GNU header: octal at 108..116).
 fn first_tar_entry_uid(tar: &[u8]) -> u32 {
     let field = tar.get(108..116).expect("a tar header");
-    let text: String = field.iter().map(|&b| b as char).filter(char::is_ascii_digit).collect();
+    let text: String = field
+        .iter()
+        .map(|&b| b as char)
+        .filter(char::is_ascii_digit)
+        .collect();
     u32::from_str_radix(&text, 8).unwrap_or_else(|e| panic!("tar uid field {field:?}: {e}"))
 }
 
@@ -216,18 +291,44 @@ fn the_default_user_can_write_to_airbyte_home() {
     image_config(&connector);
 
     static N: AtomicU32 = AtomicU32::new(0);
-    let container = Container(format!("airbyte-rs-test-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+    let container = Container(format!(
+        "airbyte-rs-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
     // The config comes on stdin: no bind mount, so no host file permissions
     // or remote-daemon paths get in the way.
     let config = json!({"destination_path": "/airbyte/out"}).to_string();
     let out = run_binary(
         "docker",
-        &["run", "-i", "--name", &container.0, &image, "check", "--config", "/dev/stdin"],
+        &[
+            "run",
+            "-i",
+            "--name",
+            &container.0,
+            &image,
+            "check",
+            "--config",
+            "/dev/stdin",
+        ],
         config.as_bytes(),
     );
-    assert_eq!(out.exit_code, 0, "docker run {image} check failed:\n{}\n{}", out.stdout, out.stderr);
-    assert!(out.invalid_lines.is_empty(), "{image} check printed invalid lines: {:?}", out.invalid_lines);
-    let status = out.connection_status().unwrap_or_else(|| panic!("{image} check printed no CONNECTION_STATUS:\n{}", out.stdout));
+    assert_eq!(
+        out.exit_code, 0,
+        "docker run {image} check failed:\n{}\n{}",
+        out.stdout, out.stderr
+    );
+    assert!(
+        out.invalid_lines.is_empty(),
+        "{image} check printed invalid lines: {:?}",
+        out.invalid_lines
+    );
+    let status = out.connection_status().unwrap_or_else(|| {
+        panic!(
+            "{image} check printed no CONNECTION_STATUS:\n{}",
+            out.stdout
+        )
+    });
     assert_eq!(
         status.status,
         ConnectionStatus::Succeeded,
@@ -237,5 +338,9 @@ fn the_default_user_can_write_to_airbyte_home() {
 
     let (code, tar, stderr) = docker(&["cp", &format!("{}:/airbyte/out", container.0), "-"]);
     assert_eq!(code, 0, "docker cp of /airbyte/out failed: {stderr}");
-    assert_eq!(first_tar_entry_uid(&tar), 1000, "/airbyte/out was not created by uid 1000 (airbyte)");
+    assert_eq!(
+        first_tar_entry_uid(&tar),
+        1000,
+        "/airbyte/out was not created by uid 1000 (airbyte)"
+    );
 }

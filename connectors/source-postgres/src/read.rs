@@ -123,7 +123,7 @@ async fn ctid_refresh(client: &Client, table: &Table, columns: &[Column], state:
     let from = format!("{}.{}", ident(&table.schema), ident(&table.name));
     let row = client
         .query_one(
-            "SELECT pg_relation_filenode(c.oid)::int8, (pg_relation_size(c.oid) / current_setting('block_size')::int8)::int8 FROM pg_class c WHERE c.oid = $1::regclass",
+            "SELECT pg_relation_filenode(c.oid)::int8, (pg_relation_size(c.oid) / current_setting('block_size')::int8)::int8 FROM pg_class c WHERE c.oid = $1::text::regclass",
             &[&from],
         )
         .await

@@ -308,6 +308,11 @@ fn parse_array(element: &Kind, text: &[u8], pos: &mut usize, out: &mut Vec<u8>) 
     }
 }
 
+/// Writes a plain text value (not COPY-escaped, as pgoutput sends it) as JSON.
+pub fn write_plain_value(kind: &Kind, value: &[u8], out: &mut Vec<u8>) {
+    write_element(kind, value, out)
+}
+
 /// An array element is already unescaped: escape backslashes so `write_value` sees COPY text.
 fn write_element(kind: &Kind, value: &[u8], out: &mut Vec<u8>) {
     if value.contains(&b'\\') {
