@@ -16,7 +16,7 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --locked --workspace --all-targets --all-features -- -D warnings
 echo "== cargo build --release"
-cargo build --locked --release --workspace --bins
+cargo build --locked --release --workspace --bins --all-features
 echo "== connector images"
 scripts/build-images.sh
 echo "== PostgreSQL"

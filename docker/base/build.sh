@@ -112,6 +112,9 @@ ldd_deps() {
 # interpreter path that binaries built here ask for.
 libs=()
 libdir=""
+# Captured first (not read from a process substitution) so that a failing
+# ldd_deps stops the script.
+deps="$(ldd_deps "$BASH")"
 while IFS= read -r lib; do
     case "$(basename "$lib")" in
         libc.so.6)
@@ -120,7 +123,7 @@ while IFS= read -r lib; do
             ;;
         ld-linux*.so.*) libs+=("$lib") ;;
     esac
-done < <(ldd_deps "$BASH")
+done <<<"$deps"
 [[ -n $libdir && ${#libs[@]} -eq 2 ]] || die "cannot locate libc.so.6 and the loader with ldd $BASH"
 # libm and libgcc_s are linked by every Rust std binary; the others are the
 # empty stubs glibc 2.34+ keeps for binaries linked against an older glibc.
@@ -133,7 +136,10 @@ for name in libm.so.6 libgcc_s.so.1 libpthread.so.0 libdl.so.2 librt.so.1; do
 done
 for binary in "$@"; do
     [[ -f $binary ]] || die "$binary: no such file"
-    while IFS= read -r lib; do libs+=("$lib"); done < <(ldd_deps "$binary")
+    deps="$(ldd_deps "$binary")"
+    while IFS= read -r lib; do
+        if [[ -n $lib ]]; then libs+=("$lib"); fi
+    done <<<"$deps"
 done
 # The same library reached through two paths is copied once per path; that
 # only adds symlinks, since copy_path resolves both to the same file.

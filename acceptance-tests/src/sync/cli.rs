@@ -17,24 +17,6 @@ use crate::error::Error;
 /// The state file advances only past states the destination echoed, so a
 /// failed or killed sync resumes from what was committed. Exit code 0 when
 /// the sync succeeded, 1 when it failed, 2 for a usage error.
-///
-/// ```
-/// use airbyte_acceptance_tests::{SyncArgs, Validation};
-/// use clap::Parser;
-///
-/// #[derive(Parser)]
-/// struct Cli {
-///     #[command(flatten)]
-///     sync: SyncArgs,
-/// }
-/// let cli = Cli::parse_from([
-///     "sync", "--source", "./src", "--source-config", "s.json",
-///     "--destination", "docker:dest:dev", "--destination-config", "d.json",
-///     "--streams", "users,orders", "--sync-mode", "full_refresh", "--validation", "fail",
-/// ]);
-/// assert_eq!(cli.sync.streams, ["users", "orders"]);
-/// assert_eq!(cli.sync.validation, Validation::Fail);
-/// ```
 #[derive(Debug, clap::Args)]
 pub struct SyncArgs {
     /// The source: a binary path, or `docker:IMAGE`.
@@ -171,8 +153,8 @@ impl SyncArgs {
 }
 
 /// Runs `cargo airbyte sync`: the summary table on stdout, everything else
-/// on stderr; exit code 0 (success), 1 (the sync failed) or 2 (bad flags or
-/// files).
+/// on stderr; exit code 0 (success), 1 (the sync failed or could not
+/// start) or 2 (bad flags, or unreadable config or catalog files).
 ///
 /// ```no_run
 /// use airbyte_acceptance_tests::{SyncArgs, run_cli};
@@ -183,10 +165,9 @@ impl SyncArgs {
 ///     #[command(flatten)]
 ///     sync: SyncArgs,
 /// }
-/// std::process::exit(match run_cli(Cli::parse().sync) {
-///     c if c == std::process::ExitCode::SUCCESS => 0,
-///     _ => 1,
-/// });
+/// fn main() -> std::process::ExitCode {
+///     run_cli(Cli::parse().sync)
+/// }
 /// ```
 pub fn run_cli(args: SyncArgs) -> ExitCode {
     let options = match args.to_options() {

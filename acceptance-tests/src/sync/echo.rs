@@ -122,9 +122,10 @@ fn echoed(message: AirbyteMessage, last_id: &mut u64, shared: &Shared, store: &m
     let Some(mut state) = message.state else {
         return;
     };
-    let id = match state.extra.get_as::<u64>("id") {
-        Ok(Some(id)) => id,
-        Ok(None) | Err(_) => {
+    // An integer; `7.0` is accepted from destinations that re-serialize numbers as floats.
+    let id = match state.extra.get_as::<f64>("id") {
+        Ok(Some(id)) if id >= 1.0 && id.fract() == 0.0 && id < 9.0e15 => id as u64,
+        _ => {
             shared.fail(
                 "the destination echoed a STATE without the integer `id` the runner added: it must echo states with every unknown key (protocol reference §2.5)"
                     .to_owned(),

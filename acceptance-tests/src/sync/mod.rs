@@ -21,6 +21,27 @@
 //!     --streams users,orders --state-file state.json
 //! ```
 //!
+//! [`SyncArgs`] is a `clap::Args` to flatten into a command line, and
+//! [`run_cli`] runs it:
+//!
+//! ```
+//! use airbyte_acceptance_tests::{SyncArgs, Validation};
+//! use clap::Parser;
+//!
+//! #[derive(Parser)]
+//! struct Cli {
+//!     #[command(flatten)]
+//!     sync: SyncArgs,
+//! }
+//! let cli = Cli::parse_from([
+//!     "sync", "--source", "./src", "--source-config", "s.json",
+//!     "--destination", "docker:dest:dev", "--destination-config", "d.json",
+//!     "--streams", "users,orders", "--sync-mode", "full_refresh", "--validation", "fail",
+//! ]);
+//! assert_eq!(cli.sync.streams, ["users", "orders"]);
+//! assert_eq!(cli.sync.validation, Validation::Fail);
+//! ```
+//!
 //! From Rust:
 //!
 //! ```no_run

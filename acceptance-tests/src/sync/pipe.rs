@@ -1,5 +1,6 @@
 //! The data path: the source's stdout to the destination's stdin.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::BufReader;
 use std::process::{ChildStdin, ChildStdout};
@@ -99,7 +100,10 @@ fn forward_lines(
                 let Some(record) = &envelope.record else {
                     continue;
                 };
-                let key = stream_key(record.namespace.as_deref(), &record.stream);
+                let key: Cow<'_, str> = match &record.namespace {
+                    Some(ns) => Cow::Owned(stream_key(Some(ns), &record.stream)),
+                    None => Cow::Borrowed(&record.stream),
+                };
                 let verdict = validators.check(&key, record.data, &shared.console);
                 if let Verdict::Stop(message) = verdict {
                     shared.tally.emitted(&key, true);
@@ -111,8 +115,8 @@ fn forward_lines(
                 {
                     shared.console.line(&format!("warning: the source emitted records of stream `{key}`, which is not in the catalog"));
                 }
-                *since.stream.entry(key.clone()).or_default() += 1;
-                *since.global.entry(key).or_default() += 1;
+                count(&mut since.stream, &key);
+                count(&mut since.global, &key);
                 input.write_raw_line(envelope.line)
             }
             MessageType::State => {
@@ -162,6 +166,16 @@ fn forward_lines(
         }
     }
     End::SourceDone
+}
+
+/// One more record of `key`, allocating only for a stream's first record.
+fn count(counts: &mut HashMap<String, u64>, key: &str) {
+    match counts.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(key.to_owned(), 1);
+        }
+    }
 }
 
 /// Whether a TRACE payload is a STREAM_STATUS (which the platform forwards).

@@ -49,7 +49,8 @@ pub(crate) fn show(shared: &Shared, start: Instant, stop: Receiver<()>) {
     shared.console.clear_progress();
 }
 
-/// `[12s] users 1200 rows/s (14000) | purchases … | total 2400 rows/s (28000)`.
+/// `[12s] users 1200 rows/s (14000) | purchases … | total 2400 rows/s (28000), 20000 committed`:
+/// records emitted per second since the previous line, and so far.
 fn line(
     elapsed: Duration,
     interval: Duration,
@@ -78,10 +79,10 @@ fn line(
             ));
         }
     }
+    let committed: u64 = counts.iter().map(|c| c.committed).sum();
     parts.push(format!(
-        "total {:.0} rows/s ({})",
+        "total {:.0} rows/s ({total}), {committed} committed",
         total.saturating_sub(total_before) as f64 / secs,
-        total
     ));
     format!("[{}s] {}", elapsed.as_secs(), parts.join(" | "))
 }
@@ -103,6 +104,9 @@ mod tests {
             &[s("a", 300), s("b", 0)],
             &[s("a", 100)],
         );
-        assert_eq!(text, "[7s] a 100 rows/s (300) | total 100 rows/s (300)");
+        assert_eq!(
+            text,
+            "[7s] a 100 rows/s (300) | total 100 rows/s (300), 0 committed"
+        );
     }
 }

@@ -32,12 +32,12 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// Records a reason the sync failed.
+    /// Records a reason the sync failed (once).
     pub(crate) fn fail(&self, message: String) {
-        self.failures
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(message);
+        let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
+        if !failures.contains(&message) {
+            failures.push(message);
+        }
     }
 
     /// A state was forwarded with `id`.

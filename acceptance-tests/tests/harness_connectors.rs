@@ -1,4 +1,4 @@
-//! The acceptance suites pass for the example connectors, as binaries and as images.
+//! The acceptance suites pass for every connector, as a binary and as an image.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -55,5 +55,19 @@ fn example_source_image() {
 fn example_destination_image() {
     if docker_available() {
         suites("example-destination-jsonl", None);
+    }
+}
+
+#[test]
+fn source_postgres_binary() {
+    assert!(std::env::var_os("AIRBYTE_TEST_PG_URL").is_some(), "source-postgres runs against the test server: run `scripts/pg.sh start` (the test command does)");
+    suites("source-postgres", Some(Connector::Binary(binary("source-postgres"))));
+}
+
+#[test]
+fn source_postgres_image() {
+    assert!(std::env::var_os("AIRBYTE_TEST_PG_URL").is_some(), "source-postgres runs against the test server: run `scripts/pg.sh start` (the test command does)");
+    if docker_available() {
+        suites("source-postgres", None);
     }
 }

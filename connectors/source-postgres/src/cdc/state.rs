@@ -1,0 +1,301 @@
+//! The CDC state: its shapes, reading it back, and emitting GLOBAL checkpoints.
+//!
+//! One GLOBAL state message per checkpoint:
+//!
+//! ```json
+//! {"type":"GLOBAL","global":{
+//!   "shared_state":{"version":1,"state_type":"cdc_lsn","lsn":23896935,"lsn_text":"0/16CA367"},
+//!   "stream_states":[
+//!     {"stream_descriptor":{"name":"a","namespace":"public"},"stream_state":{"version":1,"state_type":"cdc"}},
+//!     {"stream_descriptor":{"name":"b","namespace":"public"},
+//!      "stream_state":{"version":1,"state_type":"snapshot","pk_name":["id"],"pk_val":["41"]}}]},
+//!  "sourceStats":{"recordCount":12.0}}
+//! ```
+//!
+//! - `shared_state.lsn` (a number; `lsn_text` is the same in PostgreSQL's
+//!   `X/Y` notation, for people) is where the next sync resumes the slot:
+//!   every transaction that committed before it was emitted. It is what the
+//!   next sync acknowledges to the server (`pg_replication_slot_advance`).
+//! - Each stream's `stream_state` is `cdc` once its initial snapshot is done;
+//!   `snapshot` while the snapshot runs (resumed after the last primary key
+//!   emitted); `complete` for full refresh streams that were read to the end.
+//!   A stream without a state gets a snapshot.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use airbyte_sdk::Error;
+use airbyte_sdk::protocol::{AirbyteStateMessage, AirbyteStateStats, AirbyteStreamState, JsonObject, StreamDescriptor};
+use airbyte_sdk::source::{CheckpointPolicy, InputState, SourceOutput};
+use serde_json::{Map, Value, json};
+
+/// `X/Y` (hexadecimal halves), as PostgreSQL prints an LSN.
+pub fn lsn_text(lsn: u64) -> String {
+    format!("{:X}/{:X}", lsn >> 32, lsn & 0xFFFF_FFFF)
+}
+
+/// Parses `X/Y`.
+pub fn parse_lsn(text: &str) -> Option<u64> {
+    let (hi, lo) = text.trim().split_once('/')?;
+    Some((u64::from_str_radix(hi, 16).ok()? << 32) | u64::from_str_radix(lo, 16).ok()?)
+}
+
+/// Microseconds since 2000-01-01 UTC (PostgreSQL's epoch) → RFC 3339 UTC with microseconds.
+pub fn pg_time_rfc3339(micros: i64) -> String {
+    const PG_EPOCH_UNIX_SECS: i64 = 946_684_800;
+    let secs = micros.div_euclid(1_000_000) + PG_EPOCH_UNIX_SECS;
+    let frac = micros.rem_euclid(1_000_000);
+    let days = secs.div_euclid(86_400);
+    let of_day = secs.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{frac:06}Z",
+        of_day / 3600,
+        of_day % 3600 / 60,
+        of_day % 60
+    )
+}
+
+/// Where a stream starts, from its input state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamStart {
+    /// The snapshot is done: only changes.
+    Done,
+    /// The snapshot resumes after this primary key.
+    Resume(Vec<String>),
+    /// From the beginning.
+    Fresh,
+}
+
+/// The input GLOBAL state, read back.
+#[derive(Debug, Default)]
+pub struct CdcInput {
+    /// The saved LSN, if any.
+    pub lsn: Option<u64>,
+    streams: HashMap<(String, Option<String>), Map<String, Value>>,
+}
+
+impl CdcInput {
+    /// Reads the GLOBAL state of `--state`. A STREAM or LEGACY state (from
+    /// another replication method) holds no position: a fresh start.
+    pub fn parse(state: &InputState) -> Result<CdcInput, Error> {
+        let Some(global) = state.global() else {
+            if !state.is_empty() {
+                airbyte_sdk::tracing::warn!("the input state is not a GLOBAL (CDC) state: every stream starts with a snapshot");
+            }
+            return Ok(CdcInput::default());
+        };
+        let shared = global.shared_state.as_ref().map(JsonObject::to_map).unwrap_or_default();
+        let lsn = shared_lsn(&shared);
+        if lsn.is_none() && !shared.is_empty() {
+            return Err(Error::config(format!(
+                "the state's shared_state has no LSN this connector understands ({}): reset the connection's state",
+                Value::Object(shared)
+            )));
+        }
+        let mut streams = HashMap::new();
+        for s in &global.stream_states {
+            if let Some(blob) = &s.stream_state {
+                streams.insert((s.stream_descriptor.name.clone(), s.stream_descriptor.namespace.clone()), blob.to_map());
+            }
+        }
+        Ok(CdcInput { lsn, streams })
+    }
+
+    /// The raw input state of a stream.
+    pub fn stream(&self, d: &StreamDescriptor) -> Option<&Map<String, Value>> {
+        self.streams.get(&(d.name.clone(), d.namespace.clone()))
+    }
+
+    /// Where stream `d` starts. `pk` is its primary key; `cdc` says whether it is
+    /// read incrementally (a full refresh is never `Done`).
+    pub fn start(&self, d: &StreamDescriptor, pk: &[String], cdc: bool) -> StreamStart {
+        let Some(state) = self.stream(d) else { return StreamStart::Fresh };
+        match state.get("state_type").and_then(Value::as_str) {
+            Some("snapshot") => {
+                let names: Option<Vec<String>> = state.get("pk_name").and_then(|v| serde_json::from_value(v.clone()).ok());
+                let values: Option<Vec<String>> = state.get("pk_val").and_then(|v| serde_json::from_value(v.clone()).ok());
+                match (names, values) {
+                    (Some(n), Some(v)) if n == pk && v.len() == pk.len() && !pk.is_empty() => StreamStart::Resume(v),
+                    _ => StreamStart::Fresh,
+                }
+            }
+            Some("cdc") if cdc => StreamStart::Done,
+            // Airbyte's Java source: a finished stream is a cursor state without a state_type.
+            None if cdc && state.contains_key("stream_name") && state.contains_key("cursor_field") => StreamStart::Done,
+            _ => StreamStart::Fresh,
+        }
+    }
+}
+
+/// The LSN of a shared state: ours, or the Debezium offset of Airbyte's Java
+/// source (`{"state": {"[...]": "{\"lsn_commit\": N, ...}"}}`).
+fn shared_lsn(shared: &Map<String, Value>) -> Option<u64> {
+    if let Some(lsn) = shared.get("lsn").and_then(Value::as_u64) {
+        return Some(lsn);
+    }
+    if let Some(lsn) = shared.get("lsn_text").and_then(Value::as_str).and_then(parse_lsn) {
+        return Some(lsn);
+    }
+    let offsets = shared.get("state")?.as_object()?;
+    offsets.values().filter_map(Value::as_str).find_map(|text| {
+        let offset: Value = serde_json::from_str(text).ok()?;
+        offset.get("lsn_commit").or_else(|| offset.get("lsn")).and_then(Value::as_u64)
+    })
+}
+
+/// The stream state of a stream whose snapshot is done.
+pub fn cdc_done() -> Value {
+    json!({"version": 1, "state_type": "cdc"})
+}
+
+/// The stream state of a snapshot in progress, after the row with key `pk_val`.
+pub fn snapshot_progress(pk_name: &[String], pk_val: &[String]) -> Value {
+    json!({"version": 1, "state_type": "snapshot", "pk_name": pk_name, "pk_val": pk_val})
+}
+
+/// The stream state of a full refresh read to the end.
+pub fn full_refresh_done() -> Value {
+    json!({"version": 1, "state_type": "complete"})
+}
+
+/// Builds and emits GLOBAL states, and counts the records between them.
+pub struct Checkpointer {
+    lsn: u64,
+    streams: Vec<(StreamDescriptor, Option<Value>)>,
+    records: u64,
+    last: Instant,
+    policy: CheckpointPolicy,
+    emitted: u64,
+}
+
+impl Checkpointer {
+    /// Starts at `lsn`, with one entry per stream (its input state, if any).
+    pub fn new(lsn: u64, streams: Vec<(StreamDescriptor, Option<Value>)>) -> Self {
+        Checkpointer { lsn, streams, records: 0, last: Instant::now(), policy: CheckpointPolicy::default(), emitted: 0 }
+    }
+
+    /// The LSN the next state will carry.
+    pub fn lsn(&self) -> u64 {
+        self.lsn
+    }
+
+    /// Moves the position (never backwards): call only at a transaction boundary.
+    pub fn advance(&mut self, lsn: u64) {
+        self.lsn = self.lsn.max(lsn);
+    }
+
+    /// Sets the state of stream `index`.
+    pub fn set_stream(&mut self, index: usize, state: Value) {
+        if let Some(entry) = self.streams.get_mut(index) {
+            entry.1 = Some(state);
+        }
+    }
+
+    /// Counts one emitted record.
+    pub fn count(&mut self) {
+        self.records += 1;
+    }
+
+    /// Whether the checkpoint policy asks for a state now.
+    pub fn due(&self) -> bool {
+        self.policy.is_due(self.records, self.last.elapsed())
+    }
+
+    /// States emitted so far.
+    pub fn emitted(&self) -> u64 {
+        self.emitted
+    }
+
+    /// Emits a GLOBAL state with the records counted since the previous one.
+    pub fn emit(&mut self, out: &SourceOutput) -> Result<(), Error> {
+        let to_object = |v: &Value| JsonObject::from_serialize(v).map_err(|e| Error::system("a CDC state is not a JSON object").with_source(e));
+        let shared = to_object(&json!({"version": 1, "state_type": "cdc_lsn", "lsn": self.lsn, "lsn_text": lsn_text(self.lsn)}))?;
+        let mut stream_states = Vec::with_capacity(self.streams.len());
+        for (descriptor, state) in &self.streams {
+            if let Some(state) = state {
+                stream_states.push(AirbyteStreamState {
+                    stream_descriptor: descriptor.clone(),
+                    stream_state: Some(to_object(state)?),
+                    extra: Default::default(),
+                });
+            }
+        }
+        let mut message = AirbyteStateMessage::global(Some(shared), stream_states);
+        message.source_stats = Some(AirbyteStateStats::records(self.records));
+        out.state(message)?;
+        self.records = 0;
+        self.last = Instant::now();
+        self.emitted += 1;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lsn_round_trip() {
+        assert_eq!(lsn_text(23_896_935), "0/16CA367");
+        assert_eq!(parse_lsn("0/16CA367"), Some(23_896_935));
+        assert_eq!(parse_lsn("16/B374D848"), Some((0x16 << 32) | 0xB374_D848));
+        assert_eq!(lsn_text((0x16 << 32) | 0xB374_D848), "16/B374D848");
+        assert_eq!(parse_lsn("nope"), None);
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(pg_time_rfc3339(0), "2000-01-01T00:00:00.000000Z");
+        assert_eq!(pg_time_rfc3339(-1), "1999-12-31T23:59:59.999999Z");
+        // 2024-02-29 12:34:56.789012 UTC
+        let unix = 1_709_210_096_i64;
+        assert_eq!(pg_time_rfc3339((unix - 946_684_800) * 1_000_000 + 789_012), "2024-02-29T12:34:56.789012Z");
+    }
+
+    fn input(json: Value) -> CdcInput {
+        CdcInput::parse(&InputState::from_json(json).expect("state")).expect("cdc state")
+    }
+
+    #[test]
+    fn reads_ours_and_java_shapes() {
+        let ours = input(json!([{"type": "GLOBAL", "global": {
+            "shared_state": {"version": 1, "lsn": 42, "lsn_text": "0/2A"},
+            "stream_states": [
+                {"stream_descriptor": {"name": "a", "namespace": "public"}, "stream_state": {"version": 1, "state_type": "cdc"}},
+                {"stream_descriptor": {"name": "b", "namespace": "public"}, "stream_state": {"state_type": "snapshot", "pk_name": ["id"], "pk_val": ["7"]}},
+                {"stream_descriptor": {"name": "c", "namespace": "public"}, "stream_state": {"state_type": "complete"}}
+            ]}}]));
+        assert_eq!(ours.lsn, Some(42));
+        let d = |n: &str| StreamDescriptor::new(n).with_namespace("public");
+        let id = ["id".to_owned()];
+        assert_eq!(ours.start(&d("a"), &id, true), StreamStart::Done);
+        assert_eq!(ours.start(&d("a"), &id, false), StreamStart::Fresh, "a full refresh reads everything");
+        assert_eq!(ours.start(&d("b"), &id, true), StreamStart::Resume(vec!["7".into()]));
+        assert_eq!(ours.start(&d("b"), &["other".to_owned()], true), StreamStart::Fresh, "another key: start over");
+        assert_eq!(ours.start(&d("c"), &id, true), StreamStart::Fresh, "was full refresh, now CDC: snapshot");
+        assert_eq!(ours.start(&d("new"), &id, true), StreamStart::Fresh);
+
+        let java = input(json!([{"type": "GLOBAL", "global": {
+            "shared_state": {"state": {"[\"db\",{\"server\":\"db\"}]": "{\"transaction_id\":null,\"lsn\":23896935,\"lsn_commit\":23896900,\"txId\":505}"}},
+            "stream_states": [{"stream_descriptor": {"name": "a", "namespace": "public"},
+                               "stream_state": {"stream_name": "a", "stream_namespace": "public", "cursor_field": [], "cursor": null}}]}}]));
+        assert_eq!(java.lsn, Some(23_896_900));
+        assert_eq!(java.start(&d("a"), &id, true), StreamStart::Done);
+
+        assert_eq!(input(json!([])).lsn, None);
+        let stream = input(json!([{"type": "STREAM", "stream": {"stream_descriptor": {"name": "a"}, "stream_state": {"cursor": 1}}}]));
+        assert_eq!(stream.lsn, None);
+        let bad = InputState::from_json(json!([{"type": "GLOBAL", "global": {"shared_state": {"what": 1}, "stream_states": []}}])).expect("state");
+        assert!(CdcInput::parse(&bad).is_err());
+    }
+}
