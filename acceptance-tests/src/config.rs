@@ -246,9 +246,12 @@ fn default_config() -> PathBuf {
 impl AcceptanceConfig {
     /// Reads the file; relative paths in it resolve against `base_path` or the file's folder.
     pub fn load(path: &Path) -> Result<(Self, PathBuf), Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::File { path: path.display().to_string(), source })?;
-        let config: AcceptanceConfig =
-            serde_yaml_ng::from_str(&text).map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|source| Error::File {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let config: AcceptanceConfig = serde_yaml_ng::from_str(&text)
+            .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
         let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let base = match &config.base_path {
             Some(b) if b.is_absolute() => b.clone(),
@@ -269,7 +272,10 @@ impl AcceptanceConfig {
             .filter_map(|(name, absent)| absent.then_some(name))
             .collect();
             if !missing.is_empty() {
-                return Err(Error::Config(format!("test_strictness_level high needs these suites declared: {}", missing.join(", "))));
+                return Err(Error::Config(format!(
+                    "test_strictness_level high needs these suites declared: {}",
+                    missing.join(", ")
+                )));
             }
         }
         Ok((config, base))

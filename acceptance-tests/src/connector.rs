@@ -46,7 +46,10 @@ pub struct Invocation<'a> {
 impl<'a> Invocation<'a> {
     /// A command with no files.
     pub fn new(command: &'a str) -> Self {
-        Invocation { command, ..Default::default() }
+        Invocation {
+            command,
+            ..Default::default()
+        }
     }
 
     /// Sets the config.
@@ -126,7 +129,10 @@ impl Connector {
         let mut command = match self {
             Connector::Binary(path) => {
                 if !path.exists() {
-                    return Err(Error::Connector(format!("no connector binary at {}", path.display())));
+                    return Err(Error::Connector(format!(
+                        "no connector binary at {}",
+                        path.display()
+                    )));
                 }
                 let mut c = Command::new(path);
                 c.args(&args);
@@ -151,7 +157,10 @@ impl Connector {
                 c
             }
         };
-        command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         Ok(command)
     }
 
@@ -159,8 +168,13 @@ impl Connector {
     pub fn spawn(&self, invocation: &Invocation<'_>) -> Result<Running, Error> {
         let files = TestDir::new("connector");
         let mut command = self.command(invocation, &files)?;
-        let child = command.spawn().map_err(|e| Error::Connector(format!("cannot start {}: {e}", self.describe())))?;
-        Ok(Running { child, _files: files })
+        let child = command
+            .spawn()
+            .map_err(|e| Error::Connector(format!("cannot start {}: {e}", self.describe())))?;
+        Ok(Running {
+            child,
+            _files: files,
+        })
     }
 
     /// Runs the connector to completion with `stdin`, and parses what it printed.
@@ -178,6 +192,10 @@ impl Connector {
             .wait_with_output()
             .map_err(|e| Error::Connector(format!("cannot wait for {}: {e}", self.describe())))?;
         let _ = feeder.join();
-        Ok(Output::parse(out.status.code().unwrap_or(-1), out.stdout, String::from_utf8_lossy(&out.stderr).into_owned()))
+        Ok(Output::parse(
+            out.status.code().unwrap_or(-1),
+            out.stdout,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ))
     }
 }

@@ -28,6 +28,6 @@ pub use report::{Outcome, Report, TestResult};
 pub use suites::run_all as run_suites;
 pub mod sync;
 pub use sync::{
-    StreamChoices, StreamSummary, SyncArgs, SyncOptions, SyncSummary, Validation, configure_catalog,
-    run_cli, run_sync,
+    StreamChoices, StreamSummary, SyncArgs, SyncOptions, SyncSummary, Validation,
+    configure_catalog, run_cli, run_sync,
 };

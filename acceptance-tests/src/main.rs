@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use airbyte_acceptance_tests::{AcceptanceConfig, Connector, run_suites};
+use airbyte_acceptance_tests::{AcceptanceConfig, Connector, SyncArgs, run_cli, run_suites};
 use clap::{Parser, Subcommand};
 
 /// Test and run Airbyte connectors: `cargo airbyte test`, `cargo airbyte sync`.
@@ -25,6 +25,8 @@ enum Cmd {
         #[arg(long)]
         connector: Option<String>,
     },
+    /// Run a source into a destination, as the Airbyte platform's worker does.
+    Sync(SyncArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse_from(args);
     match cli.command {
+        Cmd::Sync(args) => run_cli(args),
         Cmd::Test { config, connector } => {
             let (acceptance, base) = match AcceptanceConfig::load(&config) {
                 Ok(c) => c,
@@ -43,12 +46,20 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let connector = Connector::parse(connector.as_deref().unwrap_or(&format!("docker:{}", acceptance.connector_image)));
+            let connector = Connector::parse(
+                connector
+                    .as_deref()
+                    .unwrap_or(&format!("docker:{}", acceptance.connector_image)),
+            );
             eprintln!("acceptance tests of {}", connector.describe());
             match run_suites(&connector, &acceptance, &base) {
                 Ok(report) => {
                     print!("{report}");
-                    if report.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+                    if report.passed() {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    }
                 }
                 Err(e) => {
                     eprintln!("error: {e}");

@@ -43,7 +43,11 @@ pub struct Report {
 impl Report {
     /// Adds a result.
     pub fn push(&mut self, suite: &str, name: impl Into<String>, outcome: Outcome) {
-        self.results.push(TestResult { suite: suite.to_owned(), name: name.into(), outcome });
+        self.results.push(TestResult {
+            suite: suite.to_owned(),
+            name: name.into(),
+            outcome,
+        });
     }
 
     /// Adds a pass, or a failure listing `problems`.
@@ -64,12 +68,15 @@ impl Report {
 
     /// The failed tests.
     pub fn failed(&self) -> impl Iterator<Item = &TestResult> {
-        self.results.iter().filter(|r| matches!(r.outcome, Outcome::Fail(_)))
+        self.results
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Fail(_)))
     }
 
     /// Whether a test of this suite and name failed.
     pub fn has_failure(&self, suite: &str, name: &str) -> bool {
-        self.failed().any(|r| r.suite == suite && r.name.starts_with(name))
+        self.failed()
+            .any(|r| r.suite == suite && r.name.starts_with(name))
     }
 
     /// Whether nothing failed.

@@ -15,8 +15,16 @@ fn workspace() -> PathBuf {
 /// A connector binary of the workspace, built next to this test.
 fn binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test path");
-    let path = exe.parent().and_then(|d| d.parent()).expect("target dir").join(name);
-    assert!(path.exists(), "{} is missing: run `cargo build -p {name}` (cargo test --workspace builds it)", path.display());
+    let path = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target dir")
+        .join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build -p {name}` (cargo test --workspace builds it)",
+        path.display()
+    );
     path
 }
 
@@ -35,20 +43,33 @@ fn run(name: &str, broken: &str, suites: &str) -> Report {
 }
 
 fn assert_caught(report: &Report, suite: &str, test: &str) {
-    assert!(report.has_failure(suite, test), "{suite}/{test} should have failed:\n{report}");
+    assert!(
+        report.has_failure(suite, test),
+        "{suite}/{test} should have failed:\n{report}"
+    );
 }
 
 const SOURCE: &str = "example-source-generator";
 const CONNECTION: &str = "  connection:\n    tests:\n      - config_path: integration_tests/config.json\n        status: succeed\n";
 const SPEC: &str = "  spec:\n    tests:\n      - config_path: integration_tests/config.json\n";
-const DISCOVERY: &str = "  discovery:\n    tests:\n      - config_path: integration_tests/config.json\n";
-const BASIC_READ: &str = "  basic_read:\n    tests:\n      - config_path: integration_tests/config.json\n";
+const DISCOVERY: &str =
+    "  discovery:\n    tests:\n      - config_path: integration_tests/config.json\n";
+const BASIC_READ: &str =
+    "  basic_read:\n    tests:\n      - config_path: integration_tests/config.json\n";
 const FULL_REFRESH: &str = "  full_refresh:\n    tests:\n      - config_path: integration_tests/config.json\n        configured_catalog_path: integration_tests/configured_catalog.json\n";
 const INCREMENTAL: &str = "  incremental:\n    tests:\n      - config_path: integration_tests/config.json\n        configured_catalog_path: integration_tests/configured_catalog_incremental.json\n        future_state:\n          future_state_path: integration_tests/abnormal_state.json\n";
 
 #[test]
 fn the_unbroken_wrapper_passes_every_suite() {
-    let all = [SPEC, CONNECTION, DISCOVERY, BASIC_READ, FULL_REFRESH, INCREMENTAL].concat();
+    let all = [
+        SPEC,
+        CONNECTION,
+        DISCOVERY,
+        BASIC_READ,
+        FULL_REFRESH,
+        INCREMENTAL,
+    ]
+    .concat();
     let report = run(SOURCE, "none", &all);
     assert!(report.passed(), "{report}");
     assert!(report.results.len() > 40, "{report}");
@@ -57,54 +78,94 @@ fn the_unbroken_wrapper_passes_every_suite() {
 #[test]
 fn a_printed_secret_is_caught() {
     let report = run(SOURCE, "secret_in_log", CONNECTION);
-    assert_caught(&report, "connection", "test_check[0:succeed]/no_secrets_printed");
+    assert_caught(
+        &report,
+        "connection",
+        "test_check[0:succeed]/no_secrets_printed",
+    );
 }
 
 #[test]
 fn a_check_that_crashes_is_caught() {
-    assert_caught(&run(SOURCE, "crash_in_check", CONNECTION), "connection", "test_check[0:succeed]");
+    assert_caught(
+        &run(SOURCE, "crash_in_check", CONNECTION),
+        "connection",
+        "test_check[0:succeed]",
+    );
 }
 
 #[test]
 fn a_line_that_is_not_a_message_is_caught() {
-    assert_caught(&run(SOURCE, "not_json", CONNECTION), "connection", "test_check[0:succeed]/valid_messages");
+    assert_caught(
+        &run(SOURCE, "not_json", CONNECTION),
+        "connection",
+        "test_check[0:succeed]/valid_messages",
+    );
 }
 
 #[test]
 fn a_spec_breaking_the_conventions_is_caught() {
-    assert_caught(&run(SOURCE, "duplicate_order", SPEC), "spec", "test_duplicate_order");
+    assert_caught(
+        &run(SOURCE, "duplicate_order", SPEC),
+        "spec",
+        "test_duplicate_order",
+    );
 }
 
 #[test]
 fn a_primary_key_missing_from_the_schema_is_caught() {
-    assert_caught(&run(SOURCE, "pk_not_in_schema", DISCOVERY), "discovery", "test_primary_keys_exist_in_schema");
+    assert_caught(
+        &run(SOURCE, "pk_not_in_schema", DISCOVERY),
+        "discovery",
+        "test_primary_keys_exist_in_schema",
+    );
 }
 
 #[test]
 fn a_record_not_matching_its_schema_is_caught() {
-    assert_caught(&run(SOURCE, "bad_record", BASIC_READ), "basic_read", "test_read/validate_schema");
+    assert_caught(
+        &run(SOURCE, "bad_record", BASIC_READ),
+        "basic_read",
+        "test_read/validate_schema",
+    );
 }
 
 #[test]
 fn a_state_before_its_records_is_caught() {
-    assert_caught(&run(SOURCE, "state_before_records", BASIC_READ), "basic_read", "test_read/state_messages");
+    assert_caught(
+        &run(SOURCE, "state_before_records", BASIC_READ),
+        "basic_read",
+        "test_read/state_messages",
+    );
 }
 
 #[test]
 fn missing_stream_statuses_are_caught() {
-    assert_caught(&run(SOURCE, "no_status", BASIC_READ), "basic_read", "test_read/stream_statuses");
+    assert_caught(
+        &run(SOURCE, "no_status", BASIC_READ),
+        "basic_read",
+        "test_read/stream_statuses",
+    );
 }
 
 #[test]
 fn a_clock_that_does_not_move_is_caught() {
-    assert_caught(&run(SOURCE, "same_clock", FULL_REFRESH), "full_refresh", "test_sequential_reads");
+    assert_caught(
+        &run(SOURCE, "same_clock", FULL_REFRESH),
+        "full_refresh",
+        "test_sequential_reads",
+    );
 }
 
 #[test]
 fn a_source_that_ignores_its_state_is_caught() {
     let report = run(SOURCE, "ignore_state", INCREMENTAL);
     assert_caught(&report, "incremental", "test_two_sequential_reads");
-    assert_caught(&report, "incremental", "test_state_with_abnormally_large_values");
+    assert_caught(
+        &report,
+        "incremental",
+        "test_state_with_abnormally_large_values",
+    );
 }
 
 #[test]

@@ -11,24 +11,49 @@ fn workspace() -> PathBuf {
 
 fn binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test path");
-    let path = exe.parent().and_then(|d| d.parent()).expect("target dir").join(name);
-    assert!(path.exists(), "{} is missing: run `cargo build -p {name}` (cargo test --workspace builds it)", path.display());
+    let path = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target dir")
+        .join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build -p {name}` (cargo test --workspace builds it)",
+        path.display()
+    );
     path
 }
 
 fn suites(name: &str, connector: Option<Connector>) {
-    let (config, base) = AcceptanceConfig::load(&workspace().join("connectors").join(name).join("acceptance-test-config.yml")).expect("config");
+    let (config, base) = AcceptanceConfig::load(
+        &workspace()
+            .join("connectors")
+            .join(name)
+            .join("acceptance-test-config.yml"),
+    )
+    .expect("config");
     let connector = connector.unwrap_or_else(|| Connector::Image(config.connector_image.clone()));
     let report = run_suites(&connector, &config, &base).expect("suites ran");
     print!("{report}");
-    assert!(report.passed(), "{} failed its acceptance tests:\n{report}", connector.describe());
+    assert!(
+        report.passed(),
+        "{} failed its acceptance tests:\n{report}",
+        connector.describe()
+    );
 }
 
 /// Whether images can be tested; fails in CI without Docker, says so elsewhere.
 fn docker_available() -> bool {
-    let ok = Command::new("docker").arg("info").output().map(|o| o.status.success()).unwrap_or(false);
+    let ok = Command::new("docker")
+        .arg("info")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
     if !ok {
-        assert!(std::env::var_os("CI").is_none(), "CI needs a Docker engine to test the connector images");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs a Docker engine to test the connector images"
+        );
         eprintln!("docker: no Docker engine available; image acceptance tests not run");
     }
     ok
@@ -36,12 +61,18 @@ fn docker_available() -> bool {
 
 #[test]
 fn example_source_binary() {
-    suites("example-source-generator", Some(Connector::Binary(binary("example-source-generator"))));
+    suites(
+        "example-source-generator",
+        Some(Connector::Binary(binary("example-source-generator"))),
+    );
 }
 
 #[test]
 fn example_destination_binary() {
-    suites("example-destination-jsonl", Some(Connector::Binary(binary("example-destination-jsonl"))));
+    suites(
+        "example-destination-jsonl",
+        Some(Connector::Binary(binary("example-destination-jsonl"))),
+    );
 }
 
 #[test]
@@ -60,13 +91,22 @@ fn example_destination_image() {
 
 #[test]
 fn source_postgres_binary() {
-    assert!(std::env::var_os("AIRBYTE_TEST_PG_URL").is_some(), "source-postgres runs against the test server: run `scripts/pg.sh start` (the test command does)");
-    suites("source-postgres", Some(Connector::Binary(binary("source-postgres"))));
+    assert!(
+        std::env::var_os("AIRBYTE_TEST_PG_URL").is_some(),
+        "source-postgres runs against the test server: run `scripts/pg.sh start` (the test command does)"
+    );
+    suites(
+        "source-postgres",
+        Some(Connector::Binary(binary("source-postgres"))),
+    );
 }
 
 #[test]
 fn source_postgres_image() {
-    assert!(std::env::var_os("AIRBYTE_TEST_PG_URL").is_some(), "source-postgres runs against the test server: run `scripts/pg.sh start` (the test command does)");
+    assert!(
+        std::env::var_os("AIRBYTE_TEST_PG_URL").is_some(),
+        "source-postgres runs against the test server: run `scripts/pg.sh start` (the test command does)"
+    );
     if docker_available() {
         suites("source-postgres", None);
     }

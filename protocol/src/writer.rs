@@ -66,7 +66,9 @@ impl<W: Write> MessageWriter<W> {
         data: &T,
         emitted_at: i64,
     ) -> io::Result<()> {
-        self.write_record_with(stream, namespace, emitted_at, |buf| Ok(serde_json::to_writer(buf, data)?))
+        self.write_record_with(stream, namespace, emitted_at, |buf| {
+            Ok(serde_json::to_writer(buf, data)?)
+        })
     }
 
     /// Writes a RECORD whose `data` object `write_data` appends to the buffer
@@ -86,13 +88,20 @@ impl<W: Write> MessageWriter<W> {
     ///     "{\"type\":\"RECORD\",\"record\":{\"stream\":\"t\",\"data\":{\"n\":1.50},\"emitted_at\":5}}\n"
     /// );
     /// ```
-    pub fn write_record_with<F>(&mut self, stream: &str, namespace: Option<&str>, emitted_at: i64, write_data: F) -> io::Result<()>
+    pub fn write_record_with<F>(
+        &mut self,
+        stream: &str,
+        namespace: Option<&str>,
+        emitted_at: i64,
+        write_data: F,
+    ) -> io::Result<()>
     where
         F: FnOnce(&mut Vec<u8>) -> io::Result<()>,
     {
         let start = self.buf.len();
         let result = (|| -> io::Result<()> {
-            self.buf.extend_from_slice(br#"{"type":"RECORD","record":{"#);
+            self.buf
+                .extend_from_slice(br#"{"type":"RECORD","record":{"#);
             if let Some(ns) = namespace {
                 self.buf.extend_from_slice(br#""namespace":"#);
                 serde_json::to_writer(&mut self.buf, ns)?;

@@ -13,33 +13,51 @@ impl<T: DeserializeOwned + schemars::JsonSchema + Send + Sync + 'static> Config 
 
 /// Reads a JSON file given on the command line; a missing or broken file is a config error.
 pub(crate) async fn read_json_file(path: &std::path::Path, what: &str) -> Result<Value, Error> {
-    let text = tokio::fs::read_to_string(path)
-        .await
-        .map_err(|e| Error::config(format!("cannot read the {what} file {}: {e}", path.display())))?;
-    serde_json::from_str(&text)
-        .map_err(|e| Error::config(format!("the {what} file {} is not valid JSON: {e}", path.display())))
+    let text = tokio::fs::read_to_string(path).await.map_err(|e| {
+        Error::config(format!(
+            "cannot read the {what} file {}: {e}",
+            path.display()
+        ))
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        Error::config(format!(
+            "the {what} file {} is not valid JSON: {e}",
+            path.display()
+        ))
+    })
 }
 
 /// Validates `config` against the spec's JSON Schema (draft-07), listing every violation.
 pub(crate) fn validate(schema: &Value, config: &Value) -> Result<(), Error> {
-    let validator = jsonschema::draft7::new(schema)
-        .map_err(|e| Error::system(format!("the connector's spec is not a valid JSON Schema: {e}")))?;
+    let validator = jsonschema::draft7::new(schema).map_err(|e| {
+        Error::system(format!(
+            "the connector's spec is not a valid JSON Schema: {e}"
+        ))
+    })?;
     let problems: Vec<String> = validator
         .iter_errors(config)
         .map(|e| {
             let path = e.instance_path().to_string();
-            let at = if path.is_empty() { "the config".to_owned() } else { format!("`{path}`") };
+            let at = if path.is_empty() {
+                "the config".to_owned()
+            } else {
+                format!("`{path}`")
+            };
             format!("{at}: {e}")
         })
         .collect();
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(Error::config(format!("Config validation error: {}", problems.join("; "))))
+        Err(Error::config(format!(
+            "Config validation error: {}",
+            problems.join("; ")
+        )))
     }
 }
 
 /// Deserializes a validated config into the connector's type.
 pub(crate) fn deserialize<C: Config>(config: Value) -> Result<C, Error> {
-    serde_json::from_value(config).map_err(|e| Error::config(format!("Config validation error: {e}")))
+    serde_json::from_value(config)
+        .map_err(|e| Error::config(format!("Config validation error: {e}")))
 }

@@ -15,7 +15,10 @@ use crate::mask::Masker;
 
 /// Milliseconds since the epoch, now.
 pub(crate) fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// Serializes messages to the output, masking secrets in every text field
@@ -27,11 +30,20 @@ pub(crate) struct Emitter {
 
 impl Emitter {
     pub(crate) fn new(out: Box<dyn Write + Send>, masker: Arc<Masker>) -> Self {
-        Emitter { writer: Mutex::new(MessageWriter::new(out)), masker }
+        Emitter {
+            writer: Mutex::new(MessageWriter::new(out)),
+            masker,
+        }
     }
 
-    fn with_writer<T>(&self, f: impl FnOnce(&mut MessageWriter<Box<dyn Write + Send>>) -> std::io::Result<T>) -> Result<T, Error> {
-        let mut writer = self.writer.lock().map_err(|_| Error::system("the output writer was poisoned by a panic"))?;
+    fn with_writer<T>(
+        &self,
+        f: impl FnOnce(&mut MessageWriter<Box<dyn Write + Send>>) -> std::io::Result<T>,
+    ) -> Result<T, Error> {
+        let mut writer = self
+            .writer
+            .lock()
+            .map_err(|_| Error::system("the output writer was poisoned by a panic"))?;
         Ok(f(&mut writer)?)
     }
 
@@ -48,7 +60,13 @@ impl Emitter {
     }
 
     /// Writes a RECORD from a serializable row.
-    pub(crate) fn record<T: Serialize + ?Sized>(&self, stream: &str, namespace: Option<&str>, data: &T, emitted_at: i64) -> Result<(), Error> {
+    pub(crate) fn record<T: Serialize + ?Sized>(
+        &self,
+        stream: &str,
+        namespace: Option<&str>,
+        data: &T,
+        emitted_at: i64,
+    ) -> Result<(), Error> {
         self.with_writer(|w| w.write_record(stream, namespace, data, emitted_at))
     }
 
@@ -71,15 +89,26 @@ impl Emitter {
         self.message(AirbyteMessage::log(level, message))
     }
 
-    pub(crate) fn status(&self, stream: &StreamDescriptor, status: AirbyteStreamStatus) -> Result<(), Error> {
-        let trace = AirbyteTraceMessage::stream_status(now_ms() as f64, AirbyteStreamStatusTraceMessage::new(stream.clone(), status));
+    pub(crate) fn status(
+        &self,
+        stream: &StreamDescriptor,
+        status: AirbyteStreamStatus,
+    ) -> Result<(), Error> {
+        let trace = AirbyteTraceMessage::stream_status(
+            now_ms() as f64,
+            AirbyteStreamStatusTraceMessage::new(stream.clone(), status),
+        );
         self.message(trace.into())
     }
 
     /// Writes an ERROR trace for `error` and flushes.
     pub(crate) fn error(&self, error: &Error) -> Result<(), Error> {
         let mut trace = AirbyteErrorTraceMessage::new(user_message(error), error.failure_type());
-        trace.internal_message = Some(error.internal_message().unwrap_or_else(|| error.to_string()));
+        trace.internal_message = Some(
+            error
+                .internal_message()
+                .unwrap_or_else(|| error.to_string()),
+        );
         trace.stack_trace = Some(format!("{error:?}"));
         trace.stream_descriptor = error.stream().cloned();
         self.message_flush(AirbyteTraceMessage::error(now_ms() as f64, trace).into())
@@ -102,13 +131,20 @@ impl Emitter {
             MessageType::Trace => {
                 if let Some(error) = message.trace.as_mut().and_then(|t| t.error.as_mut()) {
                     m.mask_in_place(&mut error.message);
-                    for text in [error.internal_message.as_mut(), error.stack_trace.as_mut()].into_iter().flatten() {
+                    for text in [error.internal_message.as_mut(), error.stack_trace.as_mut()]
+                        .into_iter()
+                        .flatten()
+                    {
                         m.mask_in_place(text);
                     }
                 }
             }
             MessageType::ConnectionStatus => {
-                if let Some(text) = message.connection_status.as_mut().and_then(|s| s.message.as_mut()) {
+                if let Some(text) = message
+                    .connection_status
+                    .as_mut()
+                    .and_then(|s| s.message.as_mut())
+                {
                     m.mask_in_place(text);
                 }
             }

@@ -64,22 +64,37 @@ pub enum Error {
 impl Error {
     /// A configuration error.
     pub fn config(message: impl Into<String>) -> Self {
-        Error::Config { message: message.into(), source: None, stream: None }
+        Error::Config {
+            message: message.into(),
+            source: None,
+            stream: None,
+        }
     }
 
     /// A transient error.
     pub fn transient(message: impl Into<String>) -> Self {
-        Error::Transient { message: message.into(), source: None, stream: None }
+        Error::Transient {
+            message: message.into(),
+            source: None,
+            stream: None,
+        }
     }
 
     /// A system error (a bug).
     pub fn system(message: impl Into<String>) -> Self {
-        Error::System { message: message.into(), source: None, stream: None }
+        Error::System {
+            message: message.into(),
+            source: None,
+            stream: None,
+        }
     }
 
     /// Attaches the underlying cause.
     pub fn with_source(mut self, cause: impl Into<BoxError>) -> Self {
-        if let Error::Config { source, .. } | Error::Transient { source, .. } | Error::System { source, .. } = &mut self {
+        if let Error::Config { source, .. }
+        | Error::Transient { source, .. }
+        | Error::System { source, .. } = &mut self
+        {
             *source = Some(cause.into());
         }
         self
@@ -100,7 +115,10 @@ impl Error {
             }
             other => other,
         };
-        if let Error::Config { stream, .. } | Error::Transient { stream, .. } | Error::System { stream, .. } = &mut this {
+        if let Error::Config { stream, .. }
+        | Error::Transient { stream, .. }
+        | Error::System { stream, .. } = &mut this
+        {
             *stream = Some(descriptor);
         }
         this
@@ -120,7 +138,9 @@ impl Error {
     /// The stream concerned, if known.
     pub fn stream(&self) -> Option<&StreamDescriptor> {
         match self {
-            Error::Config { stream, .. } | Error::Transient { stream, .. } | Error::System { stream, .. } => stream.as_ref(),
+            Error::Config { stream, .. }
+            | Error::Transient { stream, .. }
+            | Error::System { stream, .. } => stream.as_ref(),
             _ => None,
         }
     }

@@ -85,7 +85,9 @@ pub mod testkit;
 
 pub use config::Config;
 pub use destination::Destination;
-pub use entrypoint::{ConnectorInfo, Io, run_destination, run_destination_with, run_source, run_source_with};
+pub use entrypoint::{
+    ConnectorInfo, Io, run_destination, run_destination_with, run_source, run_source_with,
+};
 pub use error::{BoxError, Error};
 pub use mask::{MASK, Masker};
 pub use secret::Secret;
@@ -99,7 +101,10 @@ macro_rules! source_main {
         fn main() -> ::std::process::ExitCode {
             $crate::run_source(
                 $source,
-                $crate::ConnectorInfo { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") },
+                $crate::ConnectorInfo {
+                    name: env!("CARGO_PKG_NAME"),
+                    version: env!("CARGO_PKG_VERSION"),
+                },
             )
         }
     };
@@ -112,7 +117,10 @@ macro_rules! destination_main {
         fn main() -> ::std::process::ExitCode {
             $crate::run_destination(
                 $destination,
-                $crate::ConnectorInfo { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") },
+                $crate::ConnectorInfo {
+                    name: env!("CARGO_PKG_NAME"),
+                    version: env!("CARGO_PKG_VERSION"),
+                },
             )
         }
     };

@@ -46,7 +46,10 @@ impl Visit for MessageVisitor {
 
 impl<S: Subscriber> Layer<S> for LogLayer {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        let mut visitor = MessageVisitor { message: String::new(), fields: String::new() };
+        let mut visitor = MessageVisitor {
+            message: String::new(),
+            fields: String::new(),
+        };
         event.record(&mut visitor);
         let level = match *event.metadata().level() {
             Level::ERROR => LogLevel::Error,
@@ -68,5 +71,7 @@ pub(crate) fn dispatch(emitter: Arc<Emitter>, debug: bool) -> tracing::Dispatch 
     let default = if debug { "debug" } else { "info" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("AIRBYTE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing::Dispatch::new(tracing_subscriber::registry().with(LogLayer::new(emitter).with_filter(filter)))
+    tracing::Dispatch::new(
+        tracing_subscriber::registry().with(LogLayer::new(emitter).with_filter(filter)),
+    )
 }

@@ -23,7 +23,11 @@ pub struct SpecOptions {
 }
 
 impl SpecOptions {
-    pub(crate) fn into_spec(self, connection_specification: JsonObject, incremental: Option<bool>) -> ConnectorSpecification {
+    pub(crate) fn into_spec(
+        self,
+        connection_specification: JsonObject,
+        incremental: Option<bool>,
+    ) -> ConnectorSpecification {
         let mut spec = ConnectorSpecification::new(connection_specification);
         spec.documentation_url = self.documentation_url;
         spec.changelog_url = self.changelog_url;

@@ -33,18 +33,32 @@ impl Destination for Mem {
     async fn check(&self, _config: &MemConfig) -> Result<(), Error> {
         Ok(())
     }
-    async fn open(&self, config: &MemConfig, _catalog: &ConfiguredAirbyteCatalog) -> Result<MemWriter, Error> {
-        Ok(MemWriter { committed: self.committed.clone(), fail_at: config.fail_at })
+    async fn open(
+        &self,
+        config: &MemConfig,
+        _catalog: &ConfiguredAirbyteCatalog,
+    ) -> Result<MemWriter, Error> {
+        Ok(MemWriter {
+            committed: self.committed.clone(),
+            fail_at: config.fail_at,
+        })
     }
     fn batch_limits(&self) -> BatchLimits {
-        BatchLimits { records: 3, bytes: 1 << 20 }
+        BatchLimits {
+            records: 3,
+            bytes: 1 << 20,
+        }
     }
 }
 
 #[airbyte_sdk::async_trait]
 impl StreamWriter for MemWriter {
     async fn write_batch(&mut self, batch: Batch) -> Result<(), Error> {
-        let ns: Vec<i64> = batch.records.iter().map(|r| r.data.to_map()["n"].as_i64().unwrap_or(-1)).collect();
+        let ns: Vec<i64> = batch
+            .records
+            .iter()
+            .map(|r| r.data.to_map()["n"].as_i64().unwrap_or(-1))
+            .collect();
         if ns.iter().any(|n| Some(*n) == self.fail_at) {
             return Err(Error::from(std::io::Error::other("disk full")));
         }
@@ -54,7 +68,9 @@ impl StreamWriter for MemWriter {
 }
 
 fn record(stream: &str, n: i64) -> String {
-    format!(r#"{{"type":"RECORD","record":{{"stream":"{stream}","data":{{"n":{n}}},"emitted_at":1}}}}"#)
+    format!(
+        r#"{{"type":"RECORD","record":{{"stream":"{stream}","data":{{"n":{n}}},"emitted_at":1}}}}"#
+    )
 }
 
 fn state(stream: &str, id: i64) -> String {
@@ -94,26 +110,57 @@ async fn states_are_echoed_identical_in_order_after_their_records() {
     input.push(record("a", n));
     let stdin = input.join("\n");
     let mem = Mem::default();
-    let out = run_destination(mem.clone(), &["write", "--config", &config, "--catalog", &catalog], stdin.as_bytes()).await;
+    let out = run_destination(
+        mem.clone(),
+        &["write", "--config", &config, "--catalog", &catalog],
+        stdin.as_bytes(),
+    )
+    .await;
     assert!(out.success(), "{}", out.stdout);
     let committed = mem.committed.lock().expect("lock").clone();
     assert_eq!(committed.len() as i64, n + 1, "every record committed");
-    let echoed: Vec<&AirbyteMessage> = out.messages.iter().filter(|m| m.r#type == MessageType::State).collect();
+    let echoed: Vec<&AirbyteMessage> = out
+        .messages
+        .iter()
+        .filter(|m| m.r#type == MessageType::State)
+        .collect();
     assert_eq!(echoed.len(), 4);
     for (i, message) in echoed.iter().enumerate() {
         let id = i as i64 + 1;
-        let mut expected: AirbyteMessage = serde_json::from_str(&state(if id % 2 == 0 { "a" } else { "b" }, id)).expect("state");
+        let mut expected: AirbyteMessage =
+            serde_json::from_str(&state(if id % 2 == 0 { "a" } else { "b" }, id)).expect("state");
         // The echo is the input plus destinationStats, nothing else.
-        let stats = message.state.as_ref().and_then(|s| s.destination_stats.clone()).expect("destinationStats");
+        let stats = message
+            .state
+            .as_ref()
+            .and_then(|s| s.destination_stats.clone())
+            .expect("destinationStats");
         expected.state.as_mut().expect("state").destination_stats = Some(stats);
         assert_eq!(**message, expected);
         let line = serde_json::to_string(message).expect("json");
-        assert!(line.contains(r#""id":"#) && line.contains("1234567890123456789012345678901234567890.5") && line.contains(r#""envelope_extra":true"#), "{line}");
+        assert!(
+            line.contains(r#""id":"#)
+                && line.contains("1234567890123456789012345678901234567890.5")
+                && line.contains(r#""envelope_extra":true"#),
+            "{line}"
+        );
     }
     // destinationStats counts the records of that stream committed since its previous state.
-    let counts: Vec<f64> = echoed.iter().map(|m| m.state.as_ref().and_then(|s| s.destination_stats.as_ref()?.record_count).unwrap_or(-1.0)).collect();
+    let counts: Vec<f64> = echoed
+        .iter()
+        .map(|m| {
+            m.state
+                .as_ref()
+                .and_then(|s| s.destination_stats.as_ref()?.record_count)
+                .unwrap_or(-1.0)
+        })
+        .collect();
     assert_eq!(counts, [1.0, 3.0, 5.0, 7.0]);
-    assert!(out.logs().iter().any(|l| l.message.contains("this is not json")));
+    assert!(
+        out.logs()
+            .iter()
+            .any(|l| l.message.contains("this is not json"))
+    );
 }
 
 #[tokio::test]
@@ -128,14 +175,29 @@ async fn a_write_error_fails_the_sync_after_echoing_only_committed_states() {
         }
     }
     let mem = Mem::default();
-    let out = run_destination(mem.clone(), &["write", "--config", &config, "--catalog", &catalog], input.join("\n").as_bytes()).await;
+    let out = run_destination(
+        mem.clone(),
+        &["write", "--config", &config, "--catalog", &catalog],
+        input.join("\n").as_bytes(),
+    )
+    .await;
     assert_eq!(out.exit_code, 1);
     let errors = out.errors();
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].failure_type, Some(FailureType::TransientError));
-    assert_eq!(errors[0].stream_descriptor.as_ref().map(|d| d.name.as_str()), Some("a"));
+    assert_eq!(
+        errors[0]
+            .stream_descriptor
+            .as_ref()
+            .map(|d| d.name.as_str()),
+        Some("a")
+    );
     let committed = mem.committed.lock().expect("lock").clone();
-    let echoed: Vec<i64> = out.states().iter().filter_map(|s| s.extra.get_as::<i64>("id").ok().flatten()).collect();
+    let echoed: Vec<i64> = out
+        .states()
+        .iter()
+        .filter_map(|s| s.extra.get_as::<i64>("id").ok().flatten())
+        .collect();
     // Records 0..=5 were committed in batches ending at each state; the batch with 7 failed.
     assert_eq!(echoed, [1, 3, 5]);
     assert_eq!(committed, [0, 1, 2, 3, 4, 5]);
@@ -145,14 +207,36 @@ async fn a_write_error_fails_the_sync_after_echoing_only_committed_states() {
 async fn a_malformed_line_fails_the_sync_with_a_system_error() {
     let dir = TestDir::new("malformed");
     let (config, catalog) = setup(&dir, json!({}));
-    let input = [record("a", 1), state("a", 1), r#"{"type":"RECORD","record":{"stream":"a""#.to_owned(), record("a", 2)].join("\n");
+    let input = [
+        record("a", 1),
+        state("a", 1),
+        r#"{"type":"RECORD","record":{"stream":"a""#.to_owned(),
+        record("a", 2),
+    ]
+    .join("\n");
     let mem = Mem::default();
-    let out = run_destination(mem.clone(), &["write", "--config", &config, "--catalog", &catalog], input.as_bytes()).await;
+    let out = run_destination(
+        mem.clone(),
+        &["write", "--config", &config, "--catalog", &catalog],
+        input.as_bytes(),
+    )
+    .await;
     assert_eq!(out.exit_code, 1);
-    assert_eq!(out.states().len(), 1, "the state before the bad line is echoed");
+    assert_eq!(
+        out.states().len(),
+        1,
+        "the state before the bad line is echoed"
+    );
     let error = out.errors()[0];
     assert_eq!(error.failure_type, Some(FailureType::SystemError));
-    assert!(error.internal_message.as_deref().unwrap_or("").contains("line 3 is not valid JSON"), "{error:?}");
+    assert!(
+        error
+            .internal_message
+            .as_deref()
+            .unwrap_or("")
+            .contains("line 3 is not valid JSON"),
+        "{error:?}"
+    );
     assert_eq!(*mem.committed.lock().expect("lock"), [1]);
 }
 
@@ -160,7 +244,16 @@ async fn a_malformed_line_fails_the_sync_with_a_system_error() {
 async fn a_record_for_an_unknown_stream_fails_the_sync() {
     let dir = TestDir::new("unknownstream");
     let (config, catalog) = setup(&dir, json!({}));
-    let out = run_destination(Mem::default(), &["write", "--config", &config, "--catalog", &catalog], record("zzz", 1).as_bytes()).await;
+    let out = run_destination(
+        Mem::default(),
+        &["write", "--config", &config, "--catalog", &catalog],
+        record("zzz", 1).as_bytes(),
+    )
+    .await;
     assert_eq!(out.exit_code, 1);
-    assert!(out.errors()[0].message.contains("stream `zzz` which is not in the configured catalog"));
+    assert!(
+        out.errors()[0]
+            .message
+            .contains("stream `zzz` which is not in the configured catalog")
+    );
 }

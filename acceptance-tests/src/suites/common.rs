@@ -8,13 +8,28 @@ use airbyte_sdk::testkit::Output;
 use crate::report::Report;
 
 /// Every stdout line is a protocol message; no secret appears in stdout or stderr.
-pub(crate) fn check_output(report: &mut Report, suite: &str, test: &str, out: &Output, secrets: &[String]) {
-    report.check(suite, format!("{test}/valid_messages"), out.invalid_lines.clone());
+pub(crate) fn check_output(
+    report: &mut Report,
+    suite: &str,
+    test: &str,
+    out: &Output,
+    secrets: &[String],
+) {
+    report.check(
+        suite,
+        format!("{test}/valid_messages"),
+        out.invalid_lines.clone(),
+    );
     let leaked: Vec<String> = secrets
         .iter()
         .filter(|s| s.len() >= 3)
         .filter(|s| out.stdout.contains(s.as_str()) || out.stderr.contains(s.as_str()))
-        .map(|s| format!("the secret starting with `{}…` was printed", &s[..s.char_indices().nth(2).map(|(i, _)| i).unwrap_or(1)]))
+        .map(|s| {
+            format!(
+                "the secret starting with `{}…` was printed",
+                &s[..s.char_indices().nth(2).map(|(i, _)| i).unwrap_or(1)]
+            )
+        })
         .collect();
     report.check(suite, format!("{test}/no_secrets_printed"), leaked);
 }
@@ -49,9 +64,15 @@ pub(crate) fn state_rules(out: &Output) -> Vec<String> {
                         if let Some(c) = count.filter(|c| *c != n as f64) {
                             problems.push(format!("state of `{key}` says recordCount {c} but {n} records came since the previous one"));
                         }
-                        let blob = stream.stream_state.as_ref().map(|b| b.as_str().to_owned()).unwrap_or_default();
+                        let blob = stream
+                            .stream_state
+                            .as_ref()
+                            .map(|b| b.as_str().to_owned())
+                            .unwrap_or_default();
                         if n > 0 && last_state.get(&key) == Some(&blob) {
-                            problems.push(format!("state of `{key}` repeats the previous one with {n} records between"));
+                            problems.push(format!(
+                                "state of `{key}` repeats the previous one with {n} records between"
+                            ));
                         }
                         last_state.insert(key, blob);
                     }
@@ -68,7 +89,10 @@ pub(crate) fn state_rules(out: &Output) -> Vec<String> {
             MessageType::Trace => {
                 if let Some(st) = m.trace.as_ref().and_then(|t| t.stream_status.as_ref()) {
                     let d = &st.stream_descriptor;
-                    complete.insert(stream_key(d.namespace.as_deref(), &d.name), st.status == AirbyteStreamStatus::Complete);
+                    complete.insert(
+                        stream_key(d.namespace.as_deref(), &d.name),
+                        st.status == AirbyteStreamStatus::Complete,
+                    );
                 }
             }
             _ => {}

@@ -38,22 +38,43 @@ pub(crate) fn run(cx: &mut Context<'_>, index: usize, test: &DestinationTest) {
         let full = cx.path(path);
         let input = match std::fs::read(&full) {
             Ok(i) => i,
-            Err(e) => return cx.fail(SUITE, "test_write", format!("cannot read {}: {e}", full.display())),
+            Err(e) => {
+                return cx.fail(
+                    SUITE,
+                    "test_write",
+                    format!("cannot read {}: {e}", full.display()),
+                );
+            }
         };
-        let sent: Vec<AirbyteMessage> = MessageReader::new(&input[..]).filter_map(Result::ok).collect();
+        let sent: Vec<AirbyteMessage> = MessageReader::new(&input[..])
+            .filter_map(Result::ok)
+            .collect();
         if first_lines.is_none() {
             let text = String::from_utf8_lossy(&input);
-            let record = text.lines().find(|l| l.contains("\"RECORD\"")).map(str::to_owned);
-            let state = text.lines().find(|l| l.contains("\"STATE\"")).map(str::to_owned);
+            let record = text
+                .lines()
+                .find(|l| l.contains("\"RECORD\""))
+                .map(str::to_owned);
+            let state = text
+                .lines()
+                .find(|l| l.contains("\"STATE\""))
+                .map(str::to_owned);
             first_lines = record.zip(state);
         }
-        let invocation = Invocation::new("write").config(&config).catalog(&catalog_value);
+        let invocation = Invocation::new("write")
+            .config(&config)
+            .catalog(&catalog_value);
         let out = match cx.run(SUITE, &format!("{index}/write{n}"), invocation, &input) {
             Ok(out) => out,
             Err(e) => return cx.fail(SUITE, "test_write", e),
         };
         if out.exit_code != 0 {
-            echo_problems.push(format!("write of {} exited {}: {}", path.display(), out.exit_code, super::tail(&out)));
+            echo_problems.push(format!(
+                "write of {} exited {}: {}",
+                path.display(),
+                out.exit_code,
+                super::tail(&out)
+            ));
             continue;
         }
         let expected: Vec<&AirbyteMessage> = sent.iter().filter(|m| m.state.is_some()).collect();
@@ -70,12 +91,21 @@ pub(crate) fn run(cx: &mut Context<'_>, index: usize, test: &DestinationTest) {
             })
             .collect();
         if echoed.len() != expected.len() {
-            echo_problems.push(format!("{}: {} states sent, {} echoed", path.display(), expected.len(), echoed.len()));
+            echo_problems.push(format!(
+                "{}: {} states sent, {} echoed",
+                path.display(),
+                expected.len(),
+                echoed.len()
+            ));
         } else if let Some(i) = (0..echoed.len()).find(|&i| echoed[i] != *expected[i]) {
             echo_problems.push(format!("{}: echoed state #{} differs from the one sent (unknown keys such as `id` must be kept, order too)", path.display(), i + 1));
         }
     }
-    cx.report.check(SUITE, format!("test_write[{index}]/state_echo"), echo_problems);
+    cx.report.check(
+        SUITE,
+        format!("test_write[{index}]/state_echo"),
+        echo_problems,
+    );
 
     // The rows, through the query hook.
     let problems = match cx.read_lines(&test.expected_records_path) {
@@ -83,7 +113,9 @@ pub(crate) fn run(cx: &mut Context<'_>, index: usize, test: &DestinationTest) {
         Ok(expected) => {
             let mut want: BTreeMap<String, Vec<String>> = BTreeMap::new();
             for e in &expected {
-                want.entry(e["stream"].as_str().unwrap_or_default().to_owned()).or_default().push(canonical(&e["data"]));
+                want.entry(e["stream"].as_str().unwrap_or_default().to_owned())
+                    .or_default()
+                    .push(canonical(&e["data"]));
             }
             let mut problems = Vec::new();
             for c in &catalog.streams {
@@ -100,7 +132,11 @@ pub(crate) fn run(cx: &mut Context<'_>, index: usize, test: &DestinationTest) {
                         let mut got: Vec<String> = String::from_utf8_lossy(&out.stdout)
                             .lines()
                             .filter(|l| !l.trim().is_empty())
-                            .map(|l| serde_json::from_str::<Value>(l).map(|v| canonical(&v)).unwrap_or_else(|_| l.to_owned()))
+                            .map(|l| {
+                                serde_json::from_str::<Value>(l)
+                                    .map(|v| canonical(&v))
+                                    .unwrap_or_else(|_| l.to_owned())
+                            })
                             .collect();
                         let mut expected = want.remove(name.as_str()).unwrap_or_default();
                         got.sort();
@@ -114,16 +150,33 @@ pub(crate) fn run(cx: &mut Context<'_>, index: usize, test: &DestinationTest) {
             problems
         }
     };
-    cx.report.check(SUITE, format!("test_write[{index}]/rows"), problems);
+    cx.report
+        .check(SUITE, format!("test_write[{index}]/rows"), problems);
 
     // Bad input: a malformed line after a committed state.
     let problems = match first_lines {
-        None => vec!["the messages have no RECORD and STATE to build the bad-input test from".to_owned()],
+        None => vec![
+            "the messages have no RECORD and STATE to build the bad-input test from".to_owned(),
+        ],
         Some((record, state)) => {
-            let input = format!("{record}\n{state}\n{{\"type\":\"RECORD\",\"record\":{{\"stream\"\n");
-            let invocation = Invocation::new("write").config(&config).catalog(&catalog_value);
-            match cx.run(SUITE, &format!("{index}/bad_input"), invocation, input.as_bytes()) {
-                Ok(out) if out.exit_code != 0 && !out.errors().is_empty() && out.states().len() == 1 => vec![],
+            let input =
+                format!("{record}\n{state}\n{{\"type\":\"RECORD\",\"record\":{{\"stream\"\n");
+            let invocation = Invocation::new("write")
+                .config(&config)
+                .catalog(&catalog_value);
+            match cx.run(
+                SUITE,
+                &format!("{index}/bad_input"),
+                invocation,
+                input.as_bytes(),
+            ) {
+                Ok(out)
+                    if out.exit_code != 0
+                        && !out.errors().is_empty()
+                        && out.states().len() == 1 =>
+                {
+                    vec![]
+                }
                 Ok(out) => vec![format!(
                     "after a malformed line: exit {} (want non-zero), {} error traces (want ≥ 1), {} states echoed (want the 1 before the bad line)",
                     out.exit_code,
@@ -134,7 +187,8 @@ pub(crate) fn run(cx: &mut Context<'_>, index: usize, test: &DestinationTest) {
             }
         }
     };
-    cx.report.check(SUITE, format!("test_write[{index}]/bad_input"), problems);
+    cx.report
+        .check(SUITE, format!("test_write[{index}]/bad_input"), problems);
 }
 
 /// JSON with sorted keys, for comparing rows.

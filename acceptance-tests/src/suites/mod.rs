@@ -33,12 +33,17 @@ pub(crate) struct Context<'a> {
 
 impl Context<'_> {
     pub(crate) fn path(&self, relative: &Path) -> PathBuf {
-        if relative.is_absolute() { relative.to_path_buf() } else { self.base.join(relative) }
+        if relative.is_absolute() {
+            relative.to_path_buf()
+        } else {
+            self.base.join(relative)
+        }
     }
 
     pub(crate) fn read_json(&self, relative: &Path) -> Result<Value, String> {
         let path = self.path(relative);
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))
     }
 
@@ -51,20 +56,37 @@ impl Context<'_> {
 
     pub(crate) fn read_lines(&self, relative: &Path) -> Result<Vec<Value>, String> {
         let path = self.path(relative);
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         text.lines()
             .filter(|l| !l.trim().is_empty())
             .enumerate()
-            .map(|(n, l)| serde_json::from_str(l).map_err(|e| format!("{}:{}: {e}", path.display(), n + 1)))
+            .map(|(n, l)| {
+                serde_json::from_str(l).map_err(|e| format!("{}:{}: {e}", path.display(), n + 1))
+            })
             .collect()
     }
 
     /// Runs the connector; checks our additions on every run (valid lines, no secret printed).
-    pub(crate) fn run(&mut self, suite: &str, test: &str, invocation: Invocation<'_>, stdin: &[u8]) -> Result<Output, String> {
+    pub(crate) fn run(
+        &mut self,
+        suite: &str,
+        test: &str,
+        invocation: Invocation<'_>,
+        stdin: &[u8],
+    ) -> Result<Output, String> {
         let mut invocation = invocation;
         invocation.local_root = Some(self.scratch.path());
-        invocation.env.extend(self.config.custom_environment_variables.iter().map(|(k, v)| (k.clone(), v.clone())));
-        let out = self.connector.run(&invocation, stdin).map_err(|e| e.to_string())?;
+        invocation.env.extend(
+            self.config
+                .custom_environment_variables
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
+        let out = self
+            .connector
+            .run(&invocation, stdin)
+            .map_err(|e| e.to_string())?;
         let secrets = match (&self.connection_spec, invocation.config) {
             (Some(spec), Some(config)) => airbyte_sdk::spec::secret_values(spec, config),
             _ => Vec::new(),
@@ -79,9 +101,24 @@ impl Context<'_> {
     }
 
     /// The discovered catalog as a configured catalog: every stream, full refresh.
-    pub(crate) fn discovered_catalog(&mut self, suite: &str, config: &Value) -> Result<Value, String> {
-        let out = self.run(suite, "discover", Invocation::new("discover").config(config), b"")?;
-        let catalog = out.catalog().ok_or_else(|| format!("discover printed no catalog (exit {}): {}", out.exit_code, tail(&out)))?;
+    pub(crate) fn discovered_catalog(
+        &mut self,
+        suite: &str,
+        config: &Value,
+    ) -> Result<Value, String> {
+        let out = self.run(
+            suite,
+            "discover",
+            Invocation::new("discover").config(config),
+            b"",
+        )?;
+        let catalog = out.catalog().ok_or_else(|| {
+            format!(
+                "discover printed no catalog (exit {}): {}",
+                out.exit_code,
+                tail(&out)
+            )
+        })?;
         let streams: Vec<Value> = catalog
             .streams
             .iter()
@@ -99,25 +136,45 @@ impl Context<'_> {
 
 /// The last lines a connector printed, for failure messages.
 pub(crate) fn tail(out: &Output) -> String {
-    let text = if out.stderr.trim().is_empty() { &out.stdout } else { &out.stderr };
+    let text = if out.stderr.trim().is_empty() {
+        &out.stdout
+    } else {
+        &out.stderr
+    };
     let lines: Vec<&str> = text.lines().rev().take(3).collect();
     lines.into_iter().rev().collect::<Vec<_>>().join(" | ")
 }
 
 /// Runs every declared suite against `connector`.
-pub fn run_all(connector: &Connector, config: &AcceptanceConfig, base: &Path) -> Result<Report, Error> {
+pub fn run_all(
+    connector: &Connector,
+    config: &AcceptanceConfig,
+    base: &Path,
+) -> Result<Report, Error> {
     let scratch = TestDir::new("acceptance");
     // Writable by an image's non-root user.
-    let _ = std::process::Command::new("chmod").arg("0777").arg(scratch.path()).status();
-    let mut cx = Context { connector, config, base: base.to_path_buf(), report: Report::default(), connection_spec: None, scratch };
+    let _ = std::process::Command::new("chmod")
+        .arg("0777")
+        .arg(scratch.path())
+        .status();
+    let mut cx = Context {
+        connector,
+        config,
+        base: base.to_path_buf(),
+        report: Report::default(),
+        connection_spec: None,
+        scratch,
+    };
     let suites = &config.acceptance_tests;
     macro_rules! suite {
         ($field:ident, $module:ident) => {
             match &suites.$field {
                 None => {}
-                Some(s) if s.bypass_reason.is_some() => {
-                    cx.report.push(stringify!($field), "*", Outcome::Skip(s.bypass_reason.clone().unwrap_or_default()))
-                }
+                Some(s) if s.bypass_reason.is_some() => cx.report.push(
+                    stringify!($field),
+                    "*",
+                    Outcome::Skip(s.bypass_reason.clone().unwrap_or_default()),
+                ),
                 Some(s) => {
                     for (i, test) in s.tests.iter().enumerate() {
                         $module::run(&mut cx, i, test);
@@ -140,9 +197,16 @@ pub fn run_all(connector: &Connector, config: &AcceptanceConfig, base: &Path) ->
 
 fn load_spec(cx: &mut Context<'_>) {
     let mut invocation = Invocation::new("spec");
-    invocation.env.extend(cx.config.custom_environment_variables.iter().map(|(k, v)| (k.clone(), v.clone())));
+    invocation.env.extend(
+        cx.config
+            .custom_environment_variables
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone())),
+    );
     if let Ok(out) = cx.connector.run(&invocation, b"") {
-        cx.connection_spec = out.spec().map(|s| s.connection_specification.as_raw().to_value());
+        cx.connection_spec = out
+            .spec()
+            .map(|s| s.connection_specification.as_raw().to_value());
     }
 }
 
@@ -151,7 +215,11 @@ pub(crate) fn substitute(value: &Value, local: &str) -> Value {
     match value {
         Value::String(s) => Value::String(s.replace("${LOCAL_ROOT}", local)),
         Value::Array(items) => Value::Array(items.iter().map(|v| substitute(v, local)).collect()),
-        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), substitute(v, local))).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), substitute(v, local)))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }

@@ -13,17 +13,38 @@ use crate::report::Outcome;
 const SUITE: &str = "spec";
 
 pub(crate) fn run(cx: &mut Context<'_>, index: usize, test: &SpecTest) {
-    let out = match cx.run(SUITE, &format!("{index}/spec"), Invocation::new("spec"), b"") {
+    let out = match cx.run(
+        SUITE,
+        &format!("{index}/spec"),
+        Invocation::new("spec"),
+        b"",
+    ) {
         Ok(out) => out,
         Err(e) => return cx.fail(SUITE, "test_spec", e),
     };
     let Some(spec) = out.spec() else {
-        return cx.fail(SUITE, "test_spec", format!("no SPEC message (exit {}): {}", out.exit_code, super::tail(&out)));
+        return cx.fail(
+            SUITE,
+            "test_spec",
+            format!(
+                "no SPEC message (exit {}): {}",
+                out.exit_code,
+                super::tail(&out)
+            ),
+        );
     };
     let spec_value = serde_json::to_value(spec).unwrap_or(Value::Null);
     let schema = spec.connection_specification.as_raw().to_value();
     let specs = out.messages.iter().filter(|m| m.spec.is_some()).count();
-    cx.report.check(SUITE, "test_spec", if specs == 1 && out.exit_code == 0 { vec![] } else { vec![format!("{specs} SPEC messages, exit {}", out.exit_code)] });
+    cx.report.check(
+        SUITE,
+        "test_spec",
+        if specs == 1 && out.exit_code == 0 {
+            vec![]
+        } else {
+            vec![format!("{specs} SPEC messages, exit {}", out.exit_code)]
+        },
+    );
 
     // test_match_expected
     match &test.spec_path {
@@ -31,13 +52,21 @@ pub(crate) fn run(cx: &mut Context<'_>, index: usize, test: &SpecTest) {
             let problems = match cx.read_json(path) {
                 Ok(expected) => {
                     let expected = expected.get("spec").cloned().unwrap_or(expected);
-                    if expected == spec_value { vec![] } else { vec![format!("the spec differs from {}", path.display())] }
+                    if expected == spec_value {
+                        vec![]
+                    } else {
+                        vec![format!("the spec differs from {}", path.display())]
+                    }
                 }
                 Err(e) => vec![e],
             };
             cx.report.check(SUITE, "test_match_expected", problems);
         }
-        _ => cx.report.push(SUITE, "test_match_expected", Outcome::Skip("no spec_path file".into())),
+        _ => cx.report.push(
+            SUITE,
+            "test_match_expected",
+            Outcome::Skip("no spec_path file".into()),
+        ),
     }
 
     // test_config_match_spec: keys starting with `_` are dropped first, as CAT does.
@@ -45,8 +74,13 @@ pub(crate) fn run(cx: &mut Context<'_>, index: usize, test: &SpecTest) {
         Ok(Value::Object(mut config)) => {
             config.retain(|k, _| !k.starts_with('_'));
             match jsonschema::draft7::new(&schema) {
-                Ok(v) => v.iter_errors(&Value::Object(config)).map(|e| format!("{}: {e}", e.instance_path())).collect(),
-                Err(e) => vec![format!("connectionSpecification is not a valid draft-07 schema: {e}")],
+                Ok(v) => v
+                    .iter_errors(&Value::Object(config))
+                    .map(|e| format!("{}: {e}", e.instance_path()))
+                    .collect(),
+                Err(e) => vec![format!(
+                    "connectionSpecification is not a valid draft-07 schema: {e}"
+                )],
             }
         }
         Ok(_) => vec!["the config is not a JSON object".to_owned()],
@@ -60,7 +94,10 @@ pub(crate) fn run(cx: &mut Context<'_>, index: usize, test: &SpecTest) {
         by_rule.insert(rule, Vec::new());
     }
     for violation in airbyte_sdk::spec::check_spec_rules(&schema) {
-        by_rule.entry(violation.rule).or_default().push(violation.to_string());
+        by_rule
+            .entry(violation.rule)
+            .or_default()
+            .push(violation.to_string());
     }
     for (rule, problems) in by_rule {
         cx.report.check(SUITE, rule, problems);
@@ -78,7 +115,10 @@ fn inspect(image: &str, format: &str) -> Result<String, String> {
         .output()
         .map_err(|e| format!("cannot run docker inspect: {e}"))?;
     if !out.status.success() {
-        return Err(format!("docker inspect {image}: {}", String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(format!(
+            "docker inspect {image}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
@@ -93,11 +133,16 @@ fn image_checks(cx: &mut Context<'_>, image: &str) {
             Ok(meta) => {
                 let data = &meta["data"];
                 let mut problems = Vec::new();
-                for (label, field) in [("io.airbyte.name", "dockerRepository"), ("io.airbyte.version", "dockerImageTag")] {
+                for (label, field) in [
+                    ("io.airbyte.name", "dockerRepository"),
+                    ("io.airbyte.version", "dockerImageTag"),
+                ] {
                     let want = data[field].as_str().unwrap_or_default();
                     match inspect(image, &format!("{{{{index .Config.Labels \"{label}\"}}}}")) {
                         Ok(got) if got == want => {}
-                        Ok(got) => problems.push(format!("label {label} is `{got}` but metadata.yaml {field} is `{want}`")),
+                        Ok(got) => problems.push(format!(
+                            "label {label} is `{got}` but metadata.yaml {field} is `{want}`"
+                        )),
                         Err(e) => problems.push(e),
                     }
                 }
@@ -108,25 +153,36 @@ fn image_checks(cx: &mut Context<'_>, image: &str) {
     cx.report.check(SUITE, "test_image_labels", problems);
 
     // test_image_environment_variables: AIRBYTE_ENTRYPOINT equals the joined ENTRYPOINT.
-    let problems = match (inspect(image, "{{json .Config.Env}}"), inspect(image, "{{json .Config.Entrypoint}}")) {
+    let problems = match (
+        inspect(image, "{{json .Config.Env}}"),
+        inspect(image, "{{json .Config.Entrypoint}}"),
+    ) {
         (Ok(env), Ok(entrypoint)) => {
             let env: Vec<String> = serde_json::from_str(&env).unwrap_or_default();
             let entrypoint: Vec<String> = serde_json::from_str(&entrypoint).unwrap_or_default();
             let joined = entrypoint.join(" ");
-            match env.iter().find_map(|e| e.strip_prefix("AIRBYTE_ENTRYPOINT=")) {
+            match env
+                .iter()
+                .find_map(|e| e.strip_prefix("AIRBYTE_ENTRYPOINT="))
+            {
                 None => vec!["AIRBYTE_ENTRYPOINT is not set".to_owned()],
                 Some(v) if v == joined && v.starts_with('/') => vec![],
-                Some(v) => vec![format!("AIRBYTE_ENTRYPOINT is `{v}` but the ENTRYPOINT is `{joined}` (both must be the same absolute path)")],
+                Some(v) => vec![format!(
+                    "AIRBYTE_ENTRYPOINT is `{v}` but the ENTRYPOINT is `{joined}` (both must be the same absolute path)"
+                )],
             }
         }
         (Err(e), _) | (_, Err(e)) => vec![e],
     };
-    cx.report.check(SUITE, "test_image_environment_variables", problems);
+    cx.report
+        .check(SUITE, "test_image_environment_variables", problems);
 
     // Ours: runs as the non-root `airbyte` user.
     let problems = match inspect(image, "{{.Config.User}}") {
         Ok(user) if user == "airbyte" || user == "1000" || user == "1000:1000" => vec![],
-        Ok(user) => vec![format!("the image runs as `{user}`, not the `airbyte` user")],
+        Ok(user) => vec![format!(
+            "the image runs as `{user}`, not the `airbyte` user"
+        )],
         Err(e) => vec![e],
     };
     cx.report.check(SUITE, "test_image_user", problems);

@@ -39,7 +39,17 @@ pub struct JsonlWriter {
 }
 
 fn file_name(namespace: Option<&str>, name: &str) -> String {
-    let clean = |s: &str| s.chars().map(|c| if c.is_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect::<String>();
+    let clean = |s: &str| {
+        s.chars()
+            .map(|c| {
+                if c.is_alphanumeric() || c == '_' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect::<String>()
+    };
     match namespace {
         Some(ns) => format!("{}.{}.jsonl", clean(ns), clean(name)),
         None => format!("{}.jsonl", clean(name)),
@@ -75,18 +85,31 @@ impl Destination for Jsonl {
         Ok(())
     }
 
-    async fn open(&self, config: &JsonlConfig, catalog: &ConfiguredAirbyteCatalog) -> Result<JsonlWriter, Error> {
+    async fn open(
+        &self,
+        config: &JsonlConfig,
+        catalog: &ConfiguredAirbyteCatalog,
+    ) -> Result<JsonlWriter, Error> {
         let dir = PathBuf::from(&config.destination_path);
         std::fs::create_dir_all(&dir).map_err(|e| io_error("create the directory", &dir, e))?;
         let mut files = Vec::new();
         for configured in &catalog.streams {
-            let name = file_name(configured.stream.namespace.as_deref(), &configured.stream.name);
+            let name = file_name(
+                configured.stream.namespace.as_deref(),
+                &configured.stream.name,
+            );
             let final_path = dir.join(&name);
             let mode = configured.destination_sync_mode;
             let write_path = match mode {
                 DestinationSyncMode::Overwrite => dir.join(format!("{name}.tmp")),
-                DestinationSyncMode::Append | DestinationSyncMode::AppendDedup => final_path.clone(),
-                other => return Err(Error::config(format!("sync mode {other:?} is not supported by this destination"))),
+                DestinationSyncMode::Append | DestinationSyncMode::AppendDedup => {
+                    final_path.clone()
+                }
+                other => {
+                    return Err(Error::config(format!(
+                        "sync mode {other:?} is not supported by this destination"
+                    )));
+                }
             };
             if mode == DestinationSyncMode::Overwrite {
                 std::fs::write(&write_path, b"").map_err(|e| io_error("create", &write_path, e))?;
@@ -95,8 +118,14 @@ impl Destination for Jsonl {
                 final_path,
                 write_path,
                 mode,
-                primary_key: configured.effective_primary_key().map(<[_]>::to_vec).unwrap_or_default(),
-                cursor: configured.effective_cursor_field().map(<[_]>::to_vec).unwrap_or_default(),
+                primary_key: configured
+                    .effective_primary_key()
+                    .map(<[_]>::to_vec)
+                    .unwrap_or_default(),
+                cursor: configured
+                    .effective_cursor_field()
+                    .map(<[_]>::to_vec)
+                    .unwrap_or_default(),
             });
         }
         Ok(JsonlWriter { files })
@@ -120,7 +149,11 @@ impl StreamWriter for JsonlWriter {
             buf.extend_from_slice(b"}\n");
         }
         let path = &file.write_path;
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| io_error("open", path, e))?;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| io_error("open", path, e))?;
         f.write_all(&buf).map_err(|e| io_error("write", path, e))?;
         // Durable before the SDK echoes the states that follow.
         f.sync_data().map_err(|e| io_error("sync", path, e))?;
@@ -131,7 +164,8 @@ impl StreamWriter for JsonlWriter {
         for file in &self.files {
             match file.mode {
                 DestinationSyncMode::Overwrite => {
-                    std::fs::rename(&file.write_path, &file.final_path).map_err(|e| io_error("replace", &file.final_path, e))?;
+                    std::fs::rename(&file.write_path, &file.final_path)
+                        .map_err(|e| io_error("replace", &file.final_path, e))?;
                 }
                 DestinationSyncMode::AppendDedup if !file.primary_key.is_empty() => dedup(file)?,
                 _ => {}
@@ -148,15 +182,27 @@ fn path_value<'a>(data: &'a Value, path: &[String]) -> Option<&'a Value> {
 /// Keeps the newest line per primary key: highest cursor, then latest `emitted_at`.
 fn dedup(file: &StreamFile) -> Result<(), Error> {
     let path = &file.final_path;
-    let Ok(f) = std::fs::File::open(path) else { return Ok(()) };
+    let Ok(f) = std::fs::File::open(path) else {
+        return Ok(());
+    };
     let mut newest: HashMap<String, (usize, String, i64, String)> = HashMap::new();
     for (n, line) in std::io::BufReader::new(f).lines().enumerate() {
         let line = line.map_err(|e| io_error("read", path, e))?;
         let row: Value = serde_json::from_str(&line)?;
         let data = row.get("data").cloned().unwrap_or(Value::Null);
-        let key: Vec<String> = file.primary_key.iter().map(|p| path_value(&data, p).map(Value::to_string).unwrap_or_default()).collect();
+        let key: Vec<String> = file
+            .primary_key
+            .iter()
+            .map(|p| {
+                path_value(&data, p)
+                    .map(Value::to_string)
+                    .unwrap_or_default()
+            })
+            .collect();
         let key = key.join("\u{1f}");
-        let cursor = path_value(&data, &file.cursor).map(Value::to_string).unwrap_or_default();
+        let cursor = path_value(&data, &file.cursor)
+            .map(Value::to_string)
+            .unwrap_or_default();
         let emitted = row.get("emitted_at").and_then(Value::as_i64).unwrap_or(0);
         let newer = match newest.get(&key) {
             Some((_, c, e, _)) => (cursor.as_str(), emitted) >= (c.as_str(), *e),

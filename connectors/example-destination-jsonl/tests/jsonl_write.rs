@@ -12,7 +12,10 @@ use serde_json::{Value, json};
 const BIN: &str = env!("CARGO_BIN_EXE_example-destination-jsonl");
 
 fn setup(dir: &TestDir, mode: &str) -> (String, String) {
-    let config = dir.write_json("config.json", &json!({"destination_path": dir.path().join("out")}));
+    let config = dir.write_json(
+        "config.json",
+        &json!({"destination_path": dir.path().join("out")}),
+    );
     let catalog = dir.write_json(
         &format!("catalog-{mode}.json"),
         &json!({"streams": [{
@@ -24,21 +27,33 @@ fn setup(dir: &TestDir, mode: &str) -> (String, String) {
 }
 
 fn record(id: i64, v: i64) -> String {
-    format!(r#"{{"type":"RECORD","record":{{"namespace":"public","stream":"users","data":{{"id":{id},"v":{v},"n":1.10}},"emitted_at":{}}}}}"#, 1000 + v)
+    format!(
+        r#"{{"type":"RECORD","record":{{"namespace":"public","stream":"users","data":{{"id":{id},"v":{v},"n":1.10}},"emitted_at":{}}}}}"#,
+        1000 + v
+    )
 }
 
 fn state(id: i64) -> String {
-    format!(r#"{{"type":"STATE","state":{{"type":"STREAM","stream":{{"stream_descriptor":{{"name":"users","namespace":"public"}},"stream_state":{{"k":{id}}}}},"id":{id}}}}}"#)
+    format!(
+        r#"{{"type":"STATE","state":{{"type":"STREAM","stream":{{"stream_descriptor":{{"name":"users","namespace":"public"}},"stream_state":{{"k":{id}}}}},"id":{id}}}}}"#
+    )
 }
 
 fn rows(dir: &TestDir) -> Vec<Value> {
-    let text = std::fs::read_to_string(dir.path().join("out/public.users.jsonl")).unwrap_or_default();
-    text.lines().map(|l| serde_json::from_str::<Value>(l).expect("row")["data"].clone()).collect()
+    let text =
+        std::fs::read_to_string(dir.path().join("out/public.users.jsonl")).unwrap_or_default();
+    text.lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("row")["data"].clone())
+        .collect()
 }
 
 fn write(dir: &TestDir, mode: &str, input: &[String]) -> airbyte_sdk::testkit::Output {
     let (config, catalog) = setup(dir, mode);
-    let out = run_binary(BIN, &["write", "--config", &config, "--catalog", &catalog], input.join("\n").as_bytes());
+    let out = run_binary(
+        BIN,
+        &["write", "--config", &config, "--catalog", &catalog],
+        input.join("\n").as_bytes(),
+    );
     assert_eq!(out.exit_code, 0, "{}\n{}", out.stdout, out.stderr);
     check_with_official_models(&out.stdout).expect("official models");
     out
@@ -47,11 +62,20 @@ fn write(dir: &TestDir, mode: &str, input: &[String]) -> airbyte_sdk::testkit::O
 #[test]
 fn append_keeps_everything_and_echoes_states() {
     let dir = TestDir::new("jsonl-append");
-    let out = write(&dir, "append", &[record(1, 1), record(2, 1), state(1), record(1, 2)]);
+    let out = write(
+        &dir,
+        "append",
+        &[record(1, 1), record(2, 1), state(1), record(1, 2)],
+    );
     let out2 = write(&dir, "append", &[record(3, 1), state(2)]);
     assert_eq!(rows(&dir).len(), 4);
     assert_eq!(rows(&dir)[0], json!({"id": 1, "v": 1, "n": 1.10}));
-    assert!(std::fs::read_to_string(dir.path().join("out/public.users.jsonl")).expect("file").contains(r#""n":1.10"#), "numbers are kept as text");
+    assert!(
+        std::fs::read_to_string(dir.path().join("out/public.users.jsonl"))
+            .expect("file")
+            .contains(r#""n":1.10"#),
+        "numbers are kept as text"
+    );
     assert_eq!(out.states().len() + out2.states().len(), 2);
     insta::assert_snapshot!("append_echo", out.stdout);
 }
@@ -67,9 +91,20 @@ fn overwrite_replaces_the_data() {
 #[test]
 fn append_dedup_keeps_the_newest_per_key() {
     let dir = TestDir::new("jsonl-dedup");
-    write(&dir, "append_dedup", &[record(1, 5), record(2, 1), record(1, 3), state(1)]);
-    write(&dir, "append_dedup", &[record(2, 7), record(3, 1), record(1, 4), state(2)]);
-    let mut got: Vec<(i64, i64)> = rows(&dir).iter().map(|r| (r["id"].as_i64().expect("id"), r["v"].as_i64().expect("v"))).collect();
+    write(
+        &dir,
+        "append_dedup",
+        &[record(1, 5), record(2, 1), record(1, 3), state(1)],
+    );
+    write(
+        &dir,
+        "append_dedup",
+        &[record(2, 7), record(3, 1), record(1, 4), state(2)],
+    );
+    let mut got: Vec<(i64, i64)> = rows(&dir)
+        .iter()
+        .map(|r| (r["id"].as_i64().expect("id"), r["v"].as_i64().expect("v")))
+        .collect();
     got.sort();
     assert_eq!(got, [(1, 5), (2, 7), (3, 1)]);
 }
@@ -96,11 +131,24 @@ fn each_state_is_echoed_only_after_its_records_are_in_the_file() {
         let mut line = String::new();
         stdout.read_line(&mut line).expect("read");
         let echoed: AirbyteMessage = serde_json::from_str(&line).expect("message");
-        assert_eq!(echoed.state.as_ref().and_then(|s| s.extra.get_as::<i64>("id").ok().flatten()), Some(round));
-        let ids: BTreeSet<i64> = rows(&dir).iter().map(|r| r["id"].as_i64().expect("id")).collect();
+        assert_eq!(
+            echoed
+                .state
+                .as_ref()
+                .and_then(|s| s.extra.get_as::<i64>("id").ok().flatten()),
+            Some(round)
+        );
+        let ids: BTreeSet<i64> = rows(&dir)
+            .iter()
+            .map(|r| r["id"].as_i64().expect("id"))
+            .collect();
         for r in 1..=round {
             for i in 0..r * 10 {
-                assert!(ids.contains(&(r * 1000 + i)), "record {} missing when state {round} was echoed", r * 1000 + i);
+                assert!(
+                    ids.contains(&(r * 1000 + i)),
+                    "record {} missing when state {round} was echoed",
+                    r * 1000 + i
+                );
             }
         }
     }
@@ -139,7 +187,11 @@ fn a_kill_mid_sync_leaves_every_record_of_the_last_echoed_state_committed() {
     let mut line = String::new();
     while stdout.read_line(&mut line).expect("read") > 0 {
         if let Ok(m) = serde_json::from_str::<AirbyteMessage>(&line) {
-            if let Some(id) = m.state.as_ref().and_then(|s| s.extra.get_as::<i64>("id").ok().flatten()) {
+            if let Some(id) = m
+                .state
+                .as_ref()
+                .and_then(|s| s.extra.get_as::<i64>("id").ok().flatten())
+            {
                 last = Some(id);
                 if id == 30 {
                     child.kill().expect("kill -9");
@@ -153,10 +205,16 @@ fn a_kill_mid_sync_leaves_every_record_of_the_last_echoed_state_committed() {
     let _ = feeder.join();
     let last = last.expect("some state was echoed before the kill");
     assert!(last >= 30);
-    let ids: BTreeSet<i64> = rows(&dir).iter().map(|r| r["id"].as_i64().expect("id")).collect();
+    let ids: BTreeSet<i64> = rows(&dir)
+        .iter()
+        .map(|r| r["id"].as_i64().expect("id"))
+        .collect();
     let covered = (last + 1) * PER_STATE;
     let missing: Vec<i64> = (0..covered).filter(|i| !ids.contains(i)).take(5).collect();
-    assert!(missing.is_empty(), "records covered by state {last} are missing: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "records covered by state {last} are missing: {missing:?}"
+    );
 }
 
 #[test]
@@ -172,27 +230,54 @@ fn spec_and_check() {
     insta::assert_snapshot!("check_succeeded", out.stdout);
     // A path that cannot be a directory: a FAILED status, exit 0.
     let blocker = dir.write_text("file", "x");
-    let bad = dir.write_json("bad.json", &json!({"destination_path": blocker.join("sub")}));
-    let out = run_binary(BIN, &["check", "--config", bad.to_str().expect("path")], b"");
+    let bad = dir.write_json(
+        "bad.json",
+        &json!({"destination_path": blocker.join("sub")}),
+    );
+    let out = run_binary(
+        BIN,
+        &["check", "--config", bad.to_str().expect("path")],
+        b"",
+    );
     assert_eq!(out.exit_code, 0);
-    let message = out.connection_status().and_then(|s| s.message.clone()).unwrap_or_default();
-    assert!(message.starts_with("cannot create the directory"), "{message}");
+    let message = out
+        .connection_status()
+        .and_then(|s| s.message.clone())
+        .unwrap_or_default();
+    assert!(
+        message.starts_with("cannot create the directory"),
+        "{message}"
+    );
     // No `discover` or `read` for a destination.
     let out = run_binary(BIN, &["discover", "--config", &config], b"");
     assert_eq!(out.exit_code, 1);
-    assert_eq!(out.errors()[0].failure_type, Some(airbyte_sdk::protocol::FailureType::ConfigError));
+    assert_eq!(
+        out.errors()[0].failure_type,
+        Some(airbyte_sdk::protocol::FailureType::ConfigError)
+    );
 }
 
 #[test]
 fn an_unwritable_stream_file_is_an_error_trace_and_a_non_zero_exit() {
     let dir = TestDir::new("jsonl-ioerr");
     let (config, catalog) = setup(&dir, "append");
-    std::fs::create_dir_all(dir.path().join("out/public.users.jsonl")).expect("a directory where the file should be");
+    std::fs::create_dir_all(dir.path().join("out/public.users.jsonl"))
+        .expect("a directory where the file should be");
     let input = [record(1, 1), state(1)].join("\n");
-    let out = run_binary(BIN, &["write", "--config", &config, "--catalog", &catalog], input.as_bytes());
+    let out = run_binary(
+        BIN,
+        &["write", "--config", &config, "--catalog", &catalog],
+        input.as_bytes(),
+    );
     assert_eq!(out.exit_code, 1);
-    assert!(out.states().is_empty(), "no state for records that were not written");
+    assert!(
+        out.states().is_empty(),
+        "no state for records that were not written"
+    );
     let error = out.errors()[0];
     assert!(error.message.contains("cannot open"), "{error:?}");
-    assert_eq!(error.stream_descriptor.as_ref().map(|d| d.name.as_str()), Some("users"));
+    assert_eq!(
+        error.stream_descriptor.as_ref().map(|d| d.name.as_str()),
+        Some("users")
+    );
 }

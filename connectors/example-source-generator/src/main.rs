@@ -1,7 +1,9 @@
 //! An example source: deterministic rows in two streams, `users` and
 //! `purchases`, both readable in full refresh or incrementally by `updated_at`.
 
-use airbyte_sdk::protocol::{AirbyteCatalog, AirbyteStream, ConfiguredAirbyteStream, JsonObject, SyncMode};
+use airbyte_sdk::protocol::{
+    AirbyteCatalog, AirbyteStream, ConfiguredAirbyteStream, JsonObject, SyncMode,
+};
 use airbyte_sdk::source::{CursorValue, StreamOutput};
 use airbyte_sdk::{Error, Source};
 
@@ -34,13 +36,21 @@ fn timestamp(i: u64) -> String {
     let minutes = i % 60;
     let hours = (i / 60) % 24;
     let days = i / 1440;
-    format!("2024-{:02}-{:02}T{hours:02}:{minutes:02}:00Z", 1 + (days / 28) % 12, 1 + days % 28)
+    format!(
+        "2024-{:02}-{:02}T{hours:02}:{minutes:02}:00Z",
+        1 + (days / 28) % 12,
+        1 + days % 28
+    )
 }
 
 fn schema(stream: &str) -> JsonObject {
     let text = match stream {
-        "users" => r#"{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"id":{"type":"integer"},"name":{"type":"string"},"email":{"type":["null","string"]},"updated_at":{"type":"string","format":"date-time","airbyte_type":"timestamp_with_timezone"}}}"#,
-        _ => r#"{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"id":{"type":"integer"},"user_id":{"type":"integer"},"amount":{"type":"number"},"updated_at":{"type":"string","format":"date-time","airbyte_type":"timestamp_with_timezone"}}}"#,
+        "users" => {
+            r#"{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"id":{"type":"integer"},"name":{"type":"string"},"email":{"type":["null","string"]},"updated_at":{"type":"string","format":"date-time","airbyte_type":"timestamp_with_timezone"}}}"#
+        }
+        _ => {
+            r#"{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"id":{"type":"integer"},"user_id":{"type":"integer"},"amount":{"type":"number"},"updated_at":{"type":"string","format":"date-time","airbyte_type":"timestamp_with_timezone"}}}"#
+        }
     };
     JsonObject::from_string(text.to_owned()).unwrap_or_default()
 }
@@ -54,7 +64,12 @@ fn write_row(stream: &str, i: u64, out: &mut StreamOutput) -> Result<(), Error> 
         }))
     } else {
         // An exact decimal, written as a raw JSON number.
-        let data = format!(r#"{{"id":{i},"user_id":{},"amount":{}.{:02},"updated_at":"{updated_at}"}}"#, i % 7, 1 + i * 3 % 97, i % 100);
+        let data = format!(
+            r#"{{"id":{i},"user_id":{},"amount":{}.{:02},"updated_at":"{updated_at}"}}"#,
+            i % 7,
+            1 + i * 3 % 97,
+            i % 100
+        );
         let raw = airbyte_sdk::__private::serde_json::value::RawValue::from_string(data)?;
         out.record_json(&raw)
     }
@@ -80,7 +95,11 @@ impl Source for Generator {
         let streams = STREAMS
             .iter()
             .map(|name| {
-                let mut s = AirbyteStream::new(*name, schema(name), vec![SyncMode::FullRefresh, SyncMode::Incremental]);
+                let mut s = AirbyteStream::new(
+                    *name,
+                    schema(name),
+                    vec![SyncMode::FullRefresh, SyncMode::Incremental],
+                );
                 s.source_defined_primary_key = Some(vec![vec!["id".into()]]);
                 s.default_cursor_field = Some(vec!["updated_at".into()]);
                 s.is_resumable = Some(true);
@@ -101,7 +120,11 @@ impl Source for Generator {
         if name == "users" {
             match config.test_failure.as_deref() {
                 Some("panic") => panic!("test failure requested with {config:?}"),
-                Some("error") => return Err(Error::transient(format!("test failure requested with {config:?}"))),
+                Some("error") => {
+                    return Err(Error::transient(format!(
+                        "test failure requested with {config:?}"
+                    )));
+                }
                 _ => {}
             }
         }

@@ -9,9 +9,16 @@ const SECRET: &str = "sk-live-Do-Not-Leak-42\"quoted";
 
 fn run(args: &[&str]) -> Output {
     let out = run_binary(BIN, args, b"");
-    assert!(out.invalid_lines.is_empty(), "invalid lines: {:?}", out.invalid_lines);
+    assert!(
+        out.invalid_lines.is_empty(),
+        "invalid lines: {:?}",
+        out.invalid_lines
+    );
     if let Err(report) = check_with_official_models(&out.stdout) {
-        panic!("the official models reject our output:\n{report}\n{}", out.stdout);
+        panic!(
+            "the official models reject our output:\n{report}\n{}",
+            out.stdout
+        );
     }
     out
 }
@@ -26,7 +33,12 @@ fn catalog(dir: &TestDir, mode: &str) -> String {
             })
         })
         .collect();
-    dir.write_json(&format!("catalog-{mode}.json"), &json!({ "streams": streams })).display().to_string()
+    dir.write_json(
+        &format!("catalog-{mode}.json"),
+        &json!({ "streams": streams }),
+    )
+    .display()
+    .to_string()
 }
 
 /// Stdout exactly as printed, with the clock redacted.
@@ -37,7 +49,9 @@ fn snapshot_value(out: &Output) -> String {
     while let Some(i) = rest.find(KEY) {
         text.push_str(&rest[..i + KEY.len()]);
         rest = &rest[i + KEY.len()..];
-        let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
         text.push_str("\"[emitted_at]\"");
         rest = &rest[end..];
     }
@@ -57,7 +71,10 @@ fn check_succeeds_and_fails() {
     let dir = TestDir::new("gen-check");
     let ok = dir.write_json("ok.json", &json!({"count": 3}));
     let out = run(&["check", "--config", ok.to_str().expect("path")]);
-    assert_eq!(out.connection_status().map(|s| s.status), Some(ConnectionStatus::Succeeded));
+    assert_eq!(
+        out.connection_status().map(|s| s.status),
+        Some(ConnectionStatus::Succeeded)
+    );
     insta::assert_snapshot!("check_succeeded", snapshot_value(&out));
     let failing = dir.write_json("fail.json", &json!({"count": 3, "fail_check": true}));
     let out = run(&["check", "--config", failing.to_str().expect("path")]);
@@ -82,7 +99,13 @@ fn discover() {
 fn full_refresh_read() {
     let dir = TestDir::new("gen-read");
     let config = dir.write_json("c.json", &json!({"count": 3}));
-    let out = run(&["read", "--config", config.to_str().expect("path"), "--catalog", &catalog(&dir, "full_refresh")]);
+    let out = run(&[
+        "read",
+        "--config",
+        config.to_str().expect("path"),
+        "--catalog",
+        &catalog(&dir, "full_refresh"),
+    ]);
     assert_eq!(out.exit_code, 0);
     assert_eq!(out.records().len(), 6);
     insta::assert_snapshot!("read_full_refresh", snapshot_value(&out));
@@ -93,18 +116,45 @@ fn incremental_reads_resume_from_state() {
     let dir = TestDir::new("gen-incr");
     let small = dir.write_json("small.json", &json!({"count": 5}));
     let catalog = catalog(&dir, "incremental");
-    let first = run(&["read", "--config", small.to_str().expect("path"), "--catalog", &catalog]);
+    let first = run(&[
+        "read",
+        "--config",
+        small.to_str().expect("path"),
+        "--catalog",
+        &catalog,
+    ]);
     assert_eq!(first.records().len(), 10);
     let state = dir.write_json("state.json", &first.final_states());
     // Same data: nothing new.
-    let again = run(&["read", "--config", small.to_str().expect("path"), "--catalog", &catalog, "--state", state.to_str().expect("path")]);
+    let again = run(&[
+        "read",
+        "--config",
+        small.to_str().expect("path"),
+        "--catalog",
+        &catalog,
+        "--state",
+        state.to_str().expect("path"),
+    ]);
     assert_eq!(again.exit_code, 0);
     assert!(again.records().is_empty(), "{}", again.stdout);
     assert_eq!(again.states().len(), 2, "empty streams still checkpoint");
     // More rows at the source: only the new ones.
     let bigger = dir.write_json("bigger.json", &json!({"count": 8}));
-    let more = run(&["read", "--config", bigger.to_str().expect("path"), "--catalog", &catalog, "--state", state.to_str().expect("path")]);
-    let ids: Vec<i64> = more.records().iter().filter(|r| r.stream == "users").map(|r| r.data.to_map()["id"].as_i64().expect("id")).collect();
+    let more = run(&[
+        "read",
+        "--config",
+        bigger.to_str().expect("path"),
+        "--catalog",
+        &catalog,
+        "--state",
+        state.to_str().expect("path"),
+    ]);
+    let ids: Vec<i64> = more
+        .records()
+        .iter()
+        .filter(|r| r.stream == "users")
+        .map(|r| r.data.to_map()["id"].as_i64().expect("id"))
+        .collect();
     assert_eq!(ids, [5, 6, 7]);
     insta::assert_snapshot!("read_incremental_second", snapshot_value(&more));
 }
@@ -114,31 +164,88 @@ fn the_secret_is_masked_everywhere() {
     let dir = TestDir::new("gen-secret");
     let config = dir.write_json("c.json", &json!({"count": 2, "api_key": SECRET}));
     let check = run(&["check", "--config", config.to_str().expect("path")]);
-    assert!(check.logs().iter().any(|l| l.message.contains("api_key: Some(\"**********\")")), "{}", check.stdout);
-    let panicking = dir.write_json("p.json", &json!({"count": 2, "api_key": SECRET, "test_failure": "panic"}));
-    let read = run(&["read", "--config", panicking.to_str().expect("path"), "--catalog", &catalog(&dir, "full_refresh")]);
+    assert!(
+        check
+            .logs()
+            .iter()
+            .any(|l| l.message.contains("api_key: Some(\"**********\")")),
+        "{}",
+        check.stdout
+    );
+    let panicking = dir.write_json(
+        "p.json",
+        &json!({"count": 2, "api_key": SECRET, "test_failure": "panic"}),
+    );
+    let read = run(&[
+        "read",
+        "--config",
+        panicking.to_str().expect("path"),
+        "--catalog",
+        &catalog(&dir, "full_refresh"),
+    ]);
     assert_eq!(read.exit_code, 1);
-    assert!(read.errors()[0].message.contains("**********"), "{}", read.stdout);
-    let erroring = dir.write_json("e.json", &json!({"count": 2, "api_key": SECRET, "test_failure": "error"}));
-    let read_err = run(&["read", "--config", erroring.to_str().expect("path"), "--catalog", &catalog(&dir, "full_refresh")]);
-    assert_eq!(read_err.errors()[0].failure_type, Some(FailureType::TransientError));
+    assert!(
+        read.errors()[0].message.contains("**********"),
+        "{}",
+        read.stdout
+    );
+    let erroring = dir.write_json(
+        "e.json",
+        &json!({"count": 2, "api_key": SECRET, "test_failure": "error"}),
+    );
+    let read_err = run(&[
+        "read",
+        "--config",
+        erroring.to_str().expect("path"),
+        "--catalog",
+        &catalog(&dir, "full_refresh"),
+    ]);
+    assert_eq!(
+        read_err.errors()[0].failure_type,
+        Some(FailureType::TransientError)
+    );
     let escaped = serde_json::to_string(SECRET).expect("json");
     for out in [&check, &read, &read_err] {
         for text in [&out.stdout, &out.stderr] {
-            assert!(!text.contains(SECRET) && !text.contains(&escaped[1..escaped.len() - 1]), "secret leaked:\n{text}");
-            assert!(!text.contains("sk-live-Do-Not-Leak"), "part of the secret leaked:\n{text}");
+            assert!(
+                !text.contains(SECRET) && !text.contains(&escaped[1..escaped.len() - 1]),
+                "secret leaked:\n{text}"
+            );
+            assert!(
+                !text.contains("sk-live-Do-Not-Leak"),
+                "part of the secret leaked:\n{text}"
+            );
         }
     }
-    assert!(read.stderr.contains("panicked"), "the panic is reported on stderr too: {}", read.stderr);
+    assert!(
+        read.stderr.contains("panicked"),
+        "the panic is reported on stderr too: {}",
+        read.stderr
+    );
 }
 
 #[test]
 fn a_failed_stream_is_incomplete_and_the_others_complete() {
     let dir = TestDir::new("gen-fail");
     let config = dir.write_json("c.json", &json!({"count": 2, "test_failure": "error"}));
-    let out = run(&["read", "--config", config.to_str().expect("path"), "--catalog", &catalog(&dir, "full_refresh")]);
+    let out = run(&[
+        "read",
+        "--config",
+        config.to_str().expect("path"),
+        "--catalog",
+        &catalog(&dir, "full_refresh"),
+    ]);
     assert_eq!(out.exit_code, 1);
-    assert_eq!(out.statuses("users"), [AirbyteStreamStatus::Started, AirbyteStreamStatus::Incomplete]);
-    assert_eq!(out.statuses("purchases").last(), Some(&AirbyteStreamStatus::Complete));
+    assert_eq!(
+        out.statuses("users"),
+        [
+            AirbyteStreamStatus::Started,
+            AirbyteStreamStatus::Incomplete
+        ]
+    );
+    assert_eq!(
+        out.statuses("purchases").last(),
+        Some(&AirbyteStreamStatus::Complete)
+    );
     insta::assert_snapshot!("read_stream_error", snapshot_value(&out));
 }

@@ -38,7 +38,8 @@ impl Table {
         for (name, ty, nullable) in &self.columns {
             properties.insert(name.clone(), ty.schema(*nullable));
         }
-        let in_publication = cdc_publication.is_some_and(|tables| tables.contains(&format!("{}.{}", self.schema, self.name)));
+        let in_publication = cdc_publication
+            .is_some_and(|tables| tables.contains(&format!("{}.{}", self.schema, self.name)));
         let cdc = in_publication && !self.primary_key.is_empty();
         if cdc {
             for (name, schema) in cdc_columns() {
@@ -51,10 +52,15 @@ impl Table {
         } else {
             vec![SyncMode::FullRefresh, SyncMode::Incremental]
         };
-        let mut stream = AirbyteStream::new(self.name.clone(), JsonObject::try_from(schema).unwrap_or_default(), modes);
+        let mut stream = AirbyteStream::new(
+            self.name.clone(),
+            JsonObject::try_from(schema).unwrap_or_default(),
+            modes,
+        );
         stream.namespace = Some(self.schema.clone());
         if !self.primary_key.is_empty() {
-            stream.source_defined_primary_key = Some(self.primary_key.iter().map(|c| vec![c.clone()]).collect());
+            stream.source_defined_primary_key =
+                Some(self.primary_key.iter().map(|c| vec![c.clone()]).collect());
         }
         if cdc {
             stream.source_defined_cursor = Some(true);
@@ -68,7 +74,10 @@ impl Table {
 
     /// The column named `name`.
     pub fn column(&self, name: &str) -> Option<&ColumnType> {
-        self.columns.iter().find(|(n, _, _)| n == name).map(|(_, t, _)| t)
+        self.columns
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, t, _)| t)
     }
 }
 
@@ -101,9 +110,15 @@ ORDER BY n.nspname, c.relname, array_position(i.indkey::int2[], a.attnum)"#;
 
 /// Every relation of `schemas`, with columns and primary keys.
 pub async fn tables(client: &Client, schemas: &[String]) -> Result<Vec<Table>, Error> {
-    let query_error = |e: tokio_postgres::Error| Error::transient("could not read the database catalog").with_source(e);
+    let query_error = |e: tokio_postgres::Error| {
+        Error::transient("could not read the database catalog").with_source(e)
+    };
     let mut by_name: BTreeMap<(String, String), Table> = BTreeMap::new();
-    for row in client.query(COLUMNS, &[&schemas]).await.map_err(query_error)? {
+    for row in client
+        .query(COLUMNS, &[&schemas])
+        .await
+        .map_err(query_error)?
+    {
         let key: (String, String) = (row.get(0), row.get(1));
         let table = by_name.entry(key.clone()).or_insert_with(|| Table {
             schema: key.0.clone(),
@@ -113,10 +128,19 @@ pub async fn tables(client: &Client, schemas: &[String]) -> Result<Vec<Table>, E
             primary_key: Vec::new(),
             readable: row.get(9),
         });
-        let ty = ColumnType { typname: row.get(4), typtype: row.get(5), element: row.get(6), numeric_scale: row.get(7) };
+        let ty = ColumnType {
+            typname: row.get(4),
+            typtype: row.get(5),
+            element: row.get(6),
+            numeric_scale: row.get(7),
+        };
         table.columns.push((row.get(3), ty, row.get(8)));
     }
-    for row in client.query(PRIMARY_KEYS, &[&schemas]).await.map_err(query_error)? {
+    for row in client
+        .query(PRIMARY_KEYS, &[&schemas])
+        .await
+        .map_err(query_error)?
+    {
         if let Some(table) = by_name.get_mut(&(row.get(0), row.get(1))) {
             table.primary_key.push(row.get(2));
         }
@@ -126,7 +150,11 @@ pub async fn tables(client: &Client, schemas: &[String]) -> Result<Vec<Table>, E
         if table.readable {
             tables.push(table);
         } else {
-            airbyte_sdk::tracing::warn!("skipping {}.{}: the user may not SELECT from it", table.schema, table.name);
+            airbyte_sdk::tracing::warn!(
+                "skipping {}.{}: the user may not SELECT from it",
+                table.schema,
+                table.name
+            );
         }
     }
     Ok(tables)
@@ -135,7 +163,10 @@ pub async fn tables(client: &Client, schemas: &[String]) -> Result<Vec<Table>, E
 /// The `schema.table` names in a publication.
 pub async fn publication_tables(client: &Client, publication: &str) -> Result<Vec<String>, Error> {
     let rows = client
-        .query("SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = $1", &[&publication])
+        .query(
+            "SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = $1",
+            &[&publication],
+        )
         .await
         .map_err(|e| Error::transient("could not read the publication").with_source(e))?;
     Ok(rows.iter().map(|r| r.get(0)).collect())

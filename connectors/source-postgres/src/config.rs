@@ -115,10 +115,18 @@ pub enum ReplicationMethod {
         #[airbyte(order = 4, title = "Publication")]
         publication: String,
         /// The amount of time the connector will wait when it launches to determine if there is new data to sync or not, in seconds.
-        #[airbyte(order = 5, title = "Initial Waiting Time in Seconds (Advanced)", default = 300)]
+        #[airbyte(
+            order = 5,
+            title = "Initial Waiting Time in Seconds (Advanced)",
+            default = 300
+        )]
         initial_waiting_seconds: u32,
         /// Determines when Airbyte should flush the LSN of processed WAL logs in the source database.
-        #[airbyte(order = 6, title = "LSN commit behaviour", default = "After loading Data in the destination")]
+        #[airbyte(
+            order = 6,
+            title = "LSN commit behaviour",
+            default = "After loading Data in the destination"
+        )]
         lsn_commit_behaviour: String,
     },
 }
@@ -126,11 +134,17 @@ pub enum ReplicationMethod {
 impl PostgresConfig {
     /// The replication method, Standard when absent.
     pub fn method(&self) -> ReplicationMethod {
-        self.replication_method.clone().unwrap_or(ReplicationMethod::Standard)
+        self.replication_method
+            .clone()
+            .unwrap_or(ReplicationMethod::Standard)
     }
 
     /// The schemas to read, `public` when the list is empty.
     pub fn schemas(&self) -> Vec<String> {
-        if self.schemas.is_empty() { vec!["public".to_owned()] } else { self.schemas.clone() }
+        if self.schemas.is_empty() {
+            vec!["public".to_owned()]
+        } else {
+            self.schemas.clone()
+        }
     }
 }

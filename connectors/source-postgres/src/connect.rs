@@ -28,7 +28,11 @@ pub async fn connect(config: &PostgresConfig) -> Result<Client, Error> {
                 pg.application_name(&value);
             }
             "connectTimeout" | "loginTimeout" => {
-                let secs: u64 = value.parse().map_err(|_| Error::config(format!("jdbc_url_params: {key} must be a number of seconds")))?;
+                let secs: u64 = value.parse().map_err(|_| {
+                    Error::config(format!(
+                        "jdbc_url_params: {key} must be a number of seconds"
+                    ))
+                })?;
                 pg.connect_timeout(Duration::from_secs(secs.max(1)));
             }
             "options" => {
@@ -37,7 +41,9 @@ pub async fn connect(config: &PostgresConfig) -> Result<Client, Error> {
             "tcpKeepAlive" => {
                 pg.keepalives(value == "true");
             }
-            other => airbyte_sdk::tracing::warn!("jdbc_url_params: `{other}` is not supported and is ignored"),
+            other => airbyte_sdk::tracing::warn!(
+                "jdbc_url_params: `{other}` is not supported and is ignored"
+            ),
         }
     }
     let ssl = config.ssl_mode.clone().unwrap_or(SslMode::Disable);
@@ -45,7 +51,10 @@ pub async fn connect(config: &PostgresConfig) -> Result<Client, Error> {
     let client = match ssl {
         SslMode::Disable => {
             pg.ssl_mode(tokio_postgres::config::SslMode::Disable);
-            let (client, connection) = pg.connect(NoTls).await.map_err(|e| classify(e, config, &described))?;
+            let (client, connection) = pg
+                .connect(NoTls)
+                .await
+                .map_err(|e| classify(e, config, &described))?;
             spawn(connection);
             client
         }
@@ -53,7 +62,10 @@ pub async fn connect(config: &PostgresConfig) -> Result<Client, Error> {
             let (pg_mode, tls) = tls_config(&mode)?;
             pg.ssl_mode(pg_mode);
             let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls);
-            let (client, connection) = pg.connect(tls).await.map_err(|e| classify(e, config, &described))?;
+            let (client, connection) = pg
+                .connect(tls)
+                .await
+                .map_err(|e| classify(e, config, &described))?;
             spawn(connection);
             client
         }
@@ -79,12 +91,16 @@ where
 
 /// `key=value&key=value` pairs.
 fn params(text: Option<&str>) -> Result<Vec<(String, String)>, Error> {
-    let Some(text) = text.filter(|t| !t.trim().is_empty()) else { return Ok(Vec::new()) };
+    let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
+        return Ok(Vec::new());
+    };
     text.split('&')
         .map(|pair| {
             pair.split_once('=')
                 .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-                .ok_or_else(|| Error::config(format!("jdbc_url_params: `{pair}` is not a key=value pair")))
+                .ok_or_else(|| {
+                    Error::config(format!("jdbc_url_params: `{pair}` is not a key=value pair"))
+                })
         })
         .collect()
 }
@@ -92,27 +108,58 @@ fn params(text: Option<&str>) -> Result<Vec<(String, String)>, Error> {
 /// Turns a connection error into one the user can act on.
 pub fn classify(e: tokio_postgres::Error, config: &PostgresConfig, described: &str) -> Error {
     let message = match e.code() {
-        Some(c) if *c == SqlState::INVALID_PASSWORD || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION => {
-            format!("Authentication failed for user \"{}\": check the username and password.", config.username)
+        Some(c)
+            if *c == SqlState::INVALID_PASSWORD
+                || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION =>
+        {
+            format!(
+                "Authentication failed for user \"{}\": check the username and password.",
+                config.username
+            )
         }
-        Some(c) if *c == SqlState::INVALID_CATALOG_NAME => format!("Database \"{}\" does not exist on {}:{}.", config.database, config.host, config.port),
-        Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => format!("User \"{}\" may not connect to database \"{}\".", config.username, config.database),
+        Some(c) if *c == SqlState::INVALID_CATALOG_NAME => format!(
+            "Database \"{}\" does not exist on {}:{}.",
+            config.database, config.host, config.port
+        ),
+        Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => format!(
+            "User \"{}\" may not connect to database \"{}\".",
+            config.username, config.database
+        ),
         Some(c) if *c == SqlState::TOO_MANY_CONNECTIONS => {
-            return Error::transient(format!("{described} has too many connections; try again later")).with_source(e);
+            return Error::transient(format!(
+                "{described} has too many connections; try again later"
+            ))
+            .with_source(e);
         }
-        Some(_) => format!("Could not connect to {described}: {}", e.as_db_error().map(|d| d.message().to_owned()).unwrap_or_else(|| e.to_string())),
+        Some(_) => format!(
+            "Could not connect to {described}: {}",
+            e.as_db_error()
+                .map(|d| d.message().to_owned())
+                .unwrap_or_else(|| e.to_string())
+        ),
         None => {
-            let detail = std::error::Error::source(&e).map(|s| s.to_string()).unwrap_or_else(|| e.to_string());
+            let detail = std::error::Error::source(&e)
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| e.to_string());
             if detail.contains("timed out") {
-                return Error::transient(format!("Timed out connecting to {}:{}.", config.host, config.port)).with_source(e);
+                return Error::transient(format!(
+                    "Timed out connecting to {}:{}.",
+                    config.host, config.port
+                ))
+                .with_source(e);
             }
-            format!("Could not reach {}:{} ({detail}). Check the host, the port and that the server accepts connections from here.", config.host, config.port)
+            format!(
+                "Could not reach {}:{} ({detail}). Check the host, the port and that the server accepts connections from here.",
+                config.host, config.port
+            )
         }
     };
     Error::config(message).with_source(e)
 }
 
-fn tls_config(mode: &SslMode) -> Result<(tokio_postgres::config::SslMode, rustls::ClientConfig), Error> {
+fn tls_config(
+    mode: &SslMode,
+) -> Result<(tokio_postgres::config::SslMode, rustls::ClientConfig), Error> {
     use tokio_postgres::config::SslMode as Pg;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
@@ -121,20 +168,49 @@ fn tls_config(mode: &SslMode) -> Result<(tokio_postgres::config::SslMode, rustls
     let (pg_mode, builder) = match mode {
         SslMode::Disable => unreachable_mode(),
         // `allow` and `prefer` both try TLS first and accept any certificate, as libpq does.
-        SslMode::Allow | SslMode::Prefer => (Pg::Prefer, builder.dangerous().with_custom_certificate_verifier(Arc::new(verify::AcceptAny(provider)))),
-        SslMode::Require => (Pg::Require, builder.dangerous().with_custom_certificate_verifier(Arc::new(verify::AcceptAny(provider)))),
+        SslMode::Allow | SslMode::Prefer => (
+            Pg::Prefer,
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(verify::AcceptAny(provider))),
+        ),
+        SslMode::Require => (
+            Pg::Require,
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(verify::AcceptAny(provider))),
+        ),
         SslMode::VerifyCa { ca_certificate, .. } => {
             let roots = roots(ca_certificate)?;
-            let inner = rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
-                .build()
-                .map_err(|e| Error::config("the CA certificate cannot be used").with_source(e))?;
-            (Pg::Require, builder.dangerous().with_custom_certificate_verifier(Arc::new(verify::CaOnly(inner))))
+            let inner = rustls::client::WebPkiServerVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .build()
+            .map_err(|e| Error::config("the CA certificate cannot be used").with_source(e))?;
+            (
+                Pg::Require,
+                builder
+                    .dangerous()
+                    .with_custom_certificate_verifier(Arc::new(verify::CaOnly(inner))),
+            )
         }
-        SslMode::VerifyFull { ca_certificate, .. } => (Pg::Require, builder.with_root_certificates(roots(ca_certificate)?)),
+        SslMode::VerifyFull { ca_certificate, .. } => (
+            Pg::Require,
+            builder.with_root_certificates(roots(ca_certificate)?),
+        ),
     };
     let client_auth = match mode {
-        SslMode::VerifyCa { client_certificate: Some(c), client_key: Some(k), .. }
-        | SslMode::VerifyFull { client_certificate: Some(c), client_key: Some(k), .. } => Some((c.clone(), k.clone())),
+        SslMode::VerifyCa {
+            client_certificate: Some(c),
+            client_key: Some(k),
+            ..
+        }
+        | SslMode::VerifyFull {
+            client_certificate: Some(c),
+            client_key: Some(k),
+            ..
+        } => Some((c.clone(), k.clone())),
         _ => None,
     };
     let config = match client_auth {
@@ -142,11 +218,15 @@ fn tls_config(mode: &SslMode) -> Result<(tokio_postgres::config::SslMode, rustls
         Some((cert, key)) => {
             let certs = rustls_pemfile::certs(&mut cert.as_bytes())
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| Error::config("the client certificate is not valid PEM").with_source(e))?;
+                .map_err(|e| {
+                    Error::config("the client certificate is not valid PEM").with_source(e)
+                })?;
             let key = rustls_pemfile::private_key(&mut key.as_bytes())
                 .map_err(|e| Error::config("the client key is not valid PEM").with_source(e))?
                 .ok_or_else(|| Error::config("the client key holds no unencrypted private key"))?;
-            builder.with_client_auth_cert(certs, key).map_err(|e| Error::config("the client certificate and key do not match").with_source(e))?
+            builder.with_client_auth_cert(certs, key).map_err(|e| {
+                Error::config("the client certificate and key do not match").with_source(e)
+            })?
         }
     };
     Ok((pg_mode, config))
@@ -159,8 +239,11 @@ fn unreachable_mode() -> ! {
 fn roots(pem: &str) -> Result<rustls::RootCertStore, Error> {
     let mut roots = rustls::RootCertStore::empty();
     for cert in rustls_pemfile::certs(&mut pem.as_bytes()) {
-        let cert = cert.map_err(|e| Error::config("the CA certificate is not valid PEM").with_source(e))?;
-        roots.add(cert).map_err(|e| Error::config("the CA certificate cannot be used").with_source(e))?;
+        let cert =
+            cert.map_err(|e| Error::config("the CA certificate is not valid PEM").with_source(e))?;
+        roots
+            .add(cert)
+            .map_err(|e| Error::config("the CA certificate cannot be used").with_source(e))?;
     }
     if roots.is_empty() {
         return Err(Error::config("the CA certificate holds no certificate"));
@@ -181,14 +264,41 @@ mod verify {
     pub(super) struct AcceptAny(pub(super) Arc<CryptoProvider>);
 
     impl ServerCertVerifier for AcceptAny {
-        fn verify_server_cert(&self, _: &CertificateDer<'_>, _: &[CertificateDer<'_>], _: &ServerName<'_>, _: &[u8], _: UnixTime) -> Result<ServerCertVerified, Error> {
+        fn verify_server_cert(
+            &self,
+            _: &CertificateDer<'_>,
+            _: &[CertificateDer<'_>],
+            _: &ServerName<'_>,
+            _: &[u8],
+            _: UnixTime,
+        ) -> Result<ServerCertVerified, Error> {
             Ok(ServerCertVerified::assertion())
         }
-        fn verify_tls12_signature(&self, m: &[u8], c: &CertificateDer<'_>, d: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, Error> {
-            rustls::crypto::verify_tls12_signature(m, c, d, &self.0.signature_verification_algorithms)
+        fn verify_tls12_signature(
+            &self,
+            m: &[u8],
+            c: &CertificateDer<'_>,
+            d: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
+            rustls::crypto::verify_tls12_signature(
+                m,
+                c,
+                d,
+                &self.0.signature_verification_algorithms,
+            )
         }
-        fn verify_tls13_signature(&self, m: &[u8], c: &CertificateDer<'_>, d: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, Error> {
-            rustls::crypto::verify_tls13_signature(m, c, d, &self.0.signature_verification_algorithms)
+        fn verify_tls13_signature(
+            &self,
+            m: &[u8],
+            c: &CertificateDer<'_>,
+            d: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
+            rustls::crypto::verify_tls13_signature(
+                m,
+                c,
+                d,
+                &self.0.signature_verification_algorithms,
+            )
         }
         fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
             self.0.signature_verification_algorithms.supported_schemes()
@@ -200,17 +310,36 @@ mod verify {
     pub(super) struct CaOnly(pub(super) Arc<rustls::client::WebPkiServerVerifier>);
 
     impl ServerCertVerifier for CaOnly {
-        fn verify_server_cert(&self, end: &CertificateDer<'_>, inter: &[CertificateDer<'_>], name: &ServerName<'_>, ocsp: &[u8], now: UnixTime) -> Result<ServerCertVerified, Error> {
+        fn verify_server_cert(
+            &self,
+            end: &CertificateDer<'_>,
+            inter: &[CertificateDer<'_>],
+            name: &ServerName<'_>,
+            ocsp: &[u8],
+            now: UnixTime,
+        ) -> Result<ServerCertVerified, Error> {
             match self.0.verify_server_cert(end, inter, name, ocsp, now) {
                 Err(Error::InvalidCertificate(rustls::CertificateError::NotValidForName))
-                | Err(Error::InvalidCertificate(rustls::CertificateError::NotValidForNameContext { .. })) => Ok(ServerCertVerified::assertion()),
+                | Err(Error::InvalidCertificate(
+                    rustls::CertificateError::NotValidForNameContext { .. },
+                )) => Ok(ServerCertVerified::assertion()),
                 other => other,
             }
         }
-        fn verify_tls12_signature(&self, m: &[u8], c: &CertificateDer<'_>, d: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, Error> {
+        fn verify_tls12_signature(
+            &self,
+            m: &[u8],
+            c: &CertificateDer<'_>,
+            d: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
             self.0.verify_tls12_signature(m, c, d)
         }
-        fn verify_tls13_signature(&self, m: &[u8], c: &CertificateDer<'_>, d: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, Error> {
+        fn verify_tls13_signature(
+            &self,
+            m: &[u8],
+            c: &CertificateDer<'_>,
+            d: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
             self.0.verify_tls13_signature(m, c, d)
         }
         fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {

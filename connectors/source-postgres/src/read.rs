@@ -16,8 +16,15 @@ const CTID_CHUNK_PAGES: i64 = 1024;
 
 fn query_error(table: &Table) -> impl Fn(tokio_postgres::Error) -> Error + '_ {
     move |e| {
-        let detail = e.as_db_error().map(|d| d.message().to_owned()).unwrap_or_else(|| e.to_string());
-        Error::transient(format!("reading {}.{} failed: {detail}", table.schema, table.name)).with_source(e)
+        let detail = e
+            .as_db_error()
+            .map(|d| d.message().to_owned())
+            .unwrap_or_else(|| e.to_string());
+        Error::transient(format!(
+            "reading {}.{} failed: {detail}",
+            table.schema, table.name
+        ))
+        .with_source(e)
     }
 }
 
@@ -34,18 +41,32 @@ pub fn selected_columns(table: &Table, stream: &ConfiguredAirbyteStream) -> Vec<
 }
 
 fn select_list(columns: &[Column]) -> String {
-    columns.iter().map(|c| ident(&c.name)).collect::<Vec<_>>().join(", ")
+    columns
+        .iter()
+        .map(|c| ident(&c.name))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Runs `COPY (query) TO STDOUT` and emits each row; `before_row` sees the raw
 /// fields of each row before it is emitted, and may checkpoint what came before.
-async fn copy_rows<F>(client: &Client, table: &Table, query: &str, columns: &[Column], out: &mut StreamOutput, on_row: F) -> Result<u64, Error>
+async fn copy_rows<F>(
+    client: &Client,
+    table: &Table,
+    query: &str,
+    columns: &[Column],
+    out: &mut StreamOutput,
+    on_row: F,
+) -> Result<u64, Error>
 where
     F: FnMut(&[&[u8]], &mut StreamOutput) -> Result<(), Error>,
 {
     let mut on_row = on_row;
     let copy = format!("COPY ({query}) TO STDOUT");
-    let stream = client.copy_out(copy.as_str()).await.map_err(query_error(table))?;
+    let stream = client
+        .copy_out(copy.as_str())
+        .await
+        .map_err(query_error(table))?;
     pin_mut!(stream);
     let mut rows = 0u64;
     while let Some(chunk) = stream.next().await {
@@ -65,7 +86,10 @@ where
                 Ok(())
             })?;
             if let Some(e) = bad {
-                return Err(Error::system(format!("{}.{}: {e}", table.schema, table.name)));
+                return Err(Error::system(format!(
+                    "{}.{}: {e}",
+                    table.schema, table.name
+                )));
             }
             rows += 1;
         }
@@ -74,24 +98,51 @@ where
 }
 
 /// A resumable full refresh: by primary key, else by ctid ranges, else (views) in one go.
-pub async fn full_refresh(client: &Client, table: &Table, columns: &[Column], state: Option<&JsonObject>, out: &mut StreamOutput) -> Result<(), Error> {
+pub async fn full_refresh(
+    client: &Client,
+    table: &Table,
+    columns: &[Column],
+    state: Option<&JsonObject>,
+    out: &mut StreamOutput,
+) -> Result<(), Error> {
     let state = state.map(JsonObject::to_map).unwrap_or_default();
     let from = format!("{}.{}", ident(&table.schema), ident(&table.name));
     if !table.primary_key.is_empty() {
-        let pk_index: Vec<usize> = table.primary_key.iter().filter_map(|k| columns.iter().position(|c| &c.name == k)).collect();
+        let pk_index: Vec<usize> = table
+            .primary_key
+            .iter()
+            .filter_map(|k| columns.iter().position(|c| &c.name == k))
+            .collect();
         if pk_index.len() == table.primary_key.len() {
-            let resume: Option<Vec<String>> = match state.get("state_type").and_then(Value::as_str) {
-                Some("primary_key") => serde_json::from_value(state.get("pk_val").cloned().unwrap_or(Value::Null)).ok(),
+            let resume: Option<Vec<String>> = match state.get("state_type").and_then(Value::as_str)
+            {
+                Some("primary_key") => {
+                    serde_json::from_value(state.get("pk_val").cloned().unwrap_or(Value::Null)).ok()
+                }
                 _ => None,
             };
-            let pk_cols = table.primary_key.iter().map(|k| ident(k)).collect::<Vec<_>>().join(", ");
+            let pk_cols = table
+                .primary_key
+                .iter()
+                .map(|k| ident(k))
+                .collect::<Vec<_>>()
+                .join(", ");
             let mut query = format!("SELECT {} FROM {from}", select_list(columns));
             if let Some(values) = resume.filter(|v| v.len() == table.primary_key.len()) {
                 let typed: Vec<String> = table
                     .primary_key
                     .iter()
                     .zip(&values)
-                    .map(|(k, v)| format!("{}::{}", literal(v), table.column(k).map(|t| ident(&t.typname)).unwrap_or_else(|| "text".into())))
+                    .map(|(k, v)| {
+                        format!(
+                            "{}::{}",
+                            literal(v),
+                            table
+                                .column(k)
+                                .map(|t| ident(&t.typname))
+                                .unwrap_or_else(|| "text".into())
+                        )
+                    })
                     .collect();
                 query.push_str(&format!(" WHERE ({pk_cols}) > ({})", typed.join(", ")));
             }
@@ -119,7 +170,13 @@ pub async fn full_refresh(client: &Client, table: &Table, columns: &[Column], st
 }
 
 /// Reads a table without a primary key in ranges of pages, checkpointing the ctid after each.
-async fn ctid_refresh(client: &Client, table: &Table, columns: &[Column], state: &serde_json::Map<String, Value>, out: &mut StreamOutput) -> Result<(), Error> {
+async fn ctid_refresh(
+    client: &Client,
+    table: &Table,
+    columns: &[Column],
+    state: &serde_json::Map<String, Value>,
+    out: &mut StreamOutput,
+) -> Result<(), Error> {
     let from = format!("{}.{}", ident(&table.schema), ident(&table.name));
     let row = client
         .query_one(
@@ -131,14 +188,24 @@ async fn ctid_refresh(client: &Client, table: &Table, columns: &[Column], state:
     let filenode: i64 = row.get::<_, Option<i64>>(0).unwrap_or(0);
     let pages: i64 = row.get(1);
     // Resume only if the table was not rewritten (VACUUM FULL) since the state.
-    let mut page = match (state.get("state_type").and_then(Value::as_str), state.get("relation_filenode").and_then(Value::as_i64)) {
-        (Some("ctid"), Some(node)) if node == filenode => state.get("ctid").and_then(Value::as_str).and_then(parse_page).unwrap_or(0),
+    let mut page = match (
+        state.get("state_type").and_then(Value::as_str),
+        state.get("relation_filenode").and_then(Value::as_i64),
+    ) {
+        (Some("ctid"), Some(node)) if node == filenode => state
+            .get("ctid")
+            .and_then(Value::as_str)
+            .and_then(parse_page)
+            .unwrap_or(0),
         _ => 0,
     };
     loop {
         let end = page + CTID_CHUNK_PAGES;
         let last = end >= pages;
-        let mut query = format!("SELECT {} FROM {from} WHERE ctid >= '({page},0)'::tid", select_list(columns));
+        let mut query = format!(
+            "SELECT {} FROM {from} WHERE ctid >= '({page},0)'::tid",
+            select_list(columns)
+        );
         if !last {
             query.push_str(&format!(" AND ctid < '({end},0)'::tid"));
         }
@@ -159,35 +226,70 @@ fn parse_page(ctid: &str) -> Option<i64> {
 /// Cursor incremental: rows after the saved cursor, in cursor order, checkpointed
 /// between cursor values. Rows equal to the saved cursor are read again only if
 /// there are more of them than the state counted (so none is lost, none re-read forever).
-pub async fn incremental(client: &Client, table: &Table, columns: &[Column], stream: &ConfiguredAirbyteStream, state: Option<&JsonObject>, out: &mut StreamOutput) -> Result<(), Error> {
+pub async fn incremental(
+    client: &Client,
+    table: &Table,
+    columns: &[Column],
+    stream: &ConfiguredAirbyteStream,
+    state: Option<&JsonObject>,
+    out: &mut StreamOutput,
+) -> Result<(), Error> {
     let descriptor = out.descriptor().clone();
-    let cursor = match stream.cursor_field.as_deref().or(stream.stream.default_cursor_field.as_deref()) {
+    let cursor = match stream
+        .cursor_field
+        .as_deref()
+        .or(stream.stream.default_cursor_field.as_deref())
+    {
         Some([c]) => c.clone(),
-        Some(_) | None => return Err(Error::config(format!("stream `{descriptor}` is incremental but has no single cursor column"))),
+        Some(_) | None => {
+            return Err(Error::config(format!(
+                "stream `{descriptor}` is incremental but has no single cursor column"
+            )));
+        }
     };
     let cursor_type = table
         .column(&cursor)
-        .ok_or_else(|| Error::config(format!("cursor `{cursor}` is not a column of `{descriptor}`")))?
+        .ok_or_else(|| {
+            Error::config(format!(
+                "cursor `{cursor}` is not a column of `{descriptor}`"
+            ))
+        })?
         .clone();
     if !cursor_type.is_cursor_candidate() {
-        return Err(Error::config(format!("column `{cursor}` of `{descriptor}` (type {}) cannot be a cursor", cursor_type.typname)));
+        return Err(Error::config(format!(
+            "column `{cursor}` of `{descriptor}` (type {}) cannot be a cursor",
+            cursor_type.typname
+        )));
     }
     let cursor_index = columns
         .iter()
         .position(|c| c.name == cursor)
-        .ok_or_else(|| Error::config(format!("the cursor `{cursor}` must be one of the selected columns of `{descriptor}`")))?;
+        .ok_or_else(|| {
+            Error::config(format!(
+                "the cursor `{cursor}` must be one of the selected columns of `{descriptor}`"
+            ))
+        })?;
     let from = format!("{}.{}", ident(&table.schema), ident(&table.name));
     let typed = |v: &str| format!("{}::{}", literal(v), ident(&cursor_type.typname));
     let state = state.map(JsonObject::to_map).unwrap_or_default();
-    let saved = state.get("cursor").and_then(Value::as_str).map(str::to_owned);
-    let saved_count = state.get("cursor_record_count").and_then(Value::as_u64).unwrap_or(0);
+    let saved = state
+        .get("cursor")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let saved_count = state
+        .get("cursor_record_count")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
     let col = ident(&cursor);
     // Rows equal to the saved cursor are read again only if there are more of them
     // than the state counted; they are then counted afresh.
     let reread = match &saved {
         Some(saved) => {
             let equal: i64 = client
-                .query_one(&format!("SELECT count(*) FROM {from} WHERE {col} = {}", typed(saved)), &[])
+                .query_one(
+                    &format!("SELECT count(*) FROM {from} WHERE {col} = {}", typed(saved)),
+                    &[],
+                )
                 .await
                 .map_err(query_error(table))?
                 .get(0);
@@ -199,7 +301,10 @@ pub async fn incremental(client: &Client, table: &Table, columns: &[Column], str
     match &saved {
         Some(saved) => {
             let op = if reread { ">=" } else { ">" };
-            query.push_str(&format!(" WHERE {col} {op} {} ORDER BY {col}", typed(saved)));
+            query.push_str(&format!(
+                " WHERE {col} {op} {} ORDER BY {col}",
+                typed(saved)
+            ));
         }
         // The first sync also reads rows whose cursor is NULL (once: later syncs compare).
         None => query.push_str(&format!(" ORDER BY {col} NULLS FIRST")),
@@ -211,7 +316,11 @@ pub async fn incremental(client: &Client, table: &Table, columns: &[Column], str
         s["cursor_record_count"] = json!(count);
         s
     };
-    let (mut current, mut count_at_current) = if reread || saved.is_none() { (None, 0) } else { (saved.clone(), saved_count) };
+    let (mut current, mut count_at_current) = if reread || saved.is_none() {
+        (None, 0)
+    } else {
+        (saved.clone(), saved_count)
+    };
     let mut pending_checkpoint = false;
     copy_rows(client, table, &query, columns, out, |fields, out| {
         let raw = fields[cursor_index];

@@ -17,7 +17,11 @@ impl Column {
     pub fn new(name: &str, kind: Kind) -> Self {
         let mut key = serde_json::to_vec(name).unwrap_or_default();
         key.push(b':');
-        Column { name: name.to_owned(), key, kind }
+        Column {
+            name: name.to_owned(),
+            key,
+            kind,
+        }
     }
 }
 
@@ -28,7 +32,12 @@ pub fn fields(row: &[u8]) -> impl Iterator<Item = &[u8]> {
 
 /// Writes the JSON object for `row` into `out`. Returns an error message for a row
 /// that does not have one field per column.
-pub fn write_row(columns: &[Column], row: &[u8], extra: &[(&[u8], &[u8])], out: &mut Vec<u8>) -> Result<(), String> {
+pub fn write_row(
+    columns: &[Column],
+    row: &[u8],
+    extra: &[(&[u8], &[u8])],
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
     let row = row.strip_suffix(b"\n").unwrap_or(row);
     out.push(b'{');
     let mut n = 0;
@@ -44,7 +53,10 @@ pub fn write_row(columns: &[Column], row: &[u8], extra: &[(&[u8], &[u8])], out: 
         n += 1;
     }
     if n != columns.len() {
-        return Err(format!("COPY row has {n} fields, {} expected", columns.len()));
+        return Err(format!(
+            "COPY row has {n} fields, {} expected",
+            columns.len()
+        ));
     }
     for (key, value) in extra {
         out.push(b',');
@@ -64,7 +76,11 @@ pub fn write_value(kind: &Kind, field: &[u8], out: &mut Vec<u8>) {
     match kind {
         Kind::Integer => out.extend_from_slice(field),
         Kind::Numeric | Kind::Float => {
-            if field.first().is_some_and(|b| b.is_ascii_digit() || *b == b'-') && !field.ends_with(b"Infinity") {
+            if field
+                .first()
+                .is_some_and(|b| b.is_ascii_digit() || *b == b'-')
+                && !field.ends_with(b"Infinity")
+            {
                 out.extend_from_slice(field)
             } else {
                 out.extend_from_slice(b"null") // NaN, Infinity
@@ -120,10 +136,14 @@ fn write_timestamp(field: &[u8], with_offset: bool, out: &mut Vec<u8>) {
         Some(b) => (b, true),
         None => (field, false),
     };
-    let mut i = 0;
-    for &b in body {
-        out.push(if b == b' ' && i == 10 { b'T' } else { b });
-        i += 1;
+    // The space between date and time (the first one: years may have 5 digits) becomes `T`.
+    match body.iter().position(|&b| b == b' ') {
+        Some(space) => {
+            out.extend_from_slice(&body[..space]);
+            out.push(b'T');
+            out.extend_from_slice(&body[space + 1..]);
+        }
+        None => out.extend_from_slice(body),
     }
     if with_offset {
         fix_offset(out);
@@ -141,7 +161,11 @@ fn write_offset_time(field: &[u8], out: &mut Vec<u8>) {
 /// A trailing `+HH` or `-HH` offset becomes `+HH:MM`.
 fn fix_offset(out: &mut Vec<u8>) {
     let n = out.len();
-    if n >= 3 && matches!(out[n - 3], b'+' | b'-') && out[n - 2].is_ascii_digit() && out[n - 1].is_ascii_digit() {
+    if n >= 3
+        && matches!(out[n - 3], b'+' | b'-')
+        && out[n - 2].is_ascii_digit()
+        && out[n - 1].is_ascii_digit()
+    {
         out.extend_from_slice(b":00");
     }
 }

@@ -1,6 +1,8 @@
 //! The `Source` implementation.
 
-use airbyte_sdk::protocol::{AirbyteCatalog, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, JsonObject, SyncMode};
+use airbyte_sdk::protocol::{
+    AirbyteCatalog, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, JsonObject, SyncMode,
+};
 use airbyte_sdk::source::{InputState, SourceOutput, StreamOutput, read_streams};
 use airbyte_sdk::{Error, Source, SpecOptions};
 
@@ -13,14 +15,26 @@ use crate::read;
 #[derive(Debug, Default)]
 pub struct PostgresSource;
 
-async fn find_table(config: &PostgresConfig, stream: &ConfiguredAirbyteStream) -> Result<(tokio_postgres::Client, Table), Error> {
+async fn find_table(
+    config: &PostgresConfig,
+    stream: &ConfiguredAirbyteStream,
+) -> Result<(tokio_postgres::Client, Table), Error> {
     let client = connect(config).await?;
-    let schema = stream.stream.namespace.clone().unwrap_or_else(|| "public".to_owned());
+    let schema = stream
+        .stream
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "public".to_owned());
     let tables = catalog::tables(&client, std::slice::from_ref(&schema)).await?;
     let table = tables
         .into_iter()
         .find(|t| t.name == stream.stream.name)
-        .ok_or_else(|| Error::config(format!("table {schema}.{} does not exist or cannot be read", stream.stream.name)))?;
+        .ok_or_else(|| {
+            Error::config(format!(
+                "table {schema}.{} does not exist or cannot be read",
+                stream.stream.name
+            ))
+        })?;
     Ok((client, table))
 }
 
@@ -29,14 +43,23 @@ impl Source for PostgresSource {
     type Config = PostgresConfig;
 
     fn spec_options(&self) -> SpecOptions {
-        SpecOptions { documentation_url: Some("https://docs.airbyte.com/integrations/sources/postgres".into()), ..SpecOptions::default() }
+        SpecOptions {
+            documentation_url: Some(
+                "https://docs.airbyte.com/integrations/sources/postgres".into(),
+            ),
+            ..SpecOptions::default()
+        }
     }
 
     async fn check(&self, config: &PostgresConfig) -> Result<(), Error> {
         let client = connect(config).await?;
         let schemas = config.schemas();
         let tables = catalog::tables(&client, &schemas).await?;
-        airbyte_sdk::tracing::info!("connected: {} readable relations in schemas {:?}", tables.len(), schemas);
+        airbyte_sdk::tracing::info!(
+            "connected: {} readable relations in schemas {:?}",
+            tables.len(),
+            schemas
+        );
         if let ReplicationMethod::Cdc { .. } = config.method() {
             crate::cdc::check(&client, config).await?;
         }
@@ -47,26 +70,49 @@ impl Source for PostgresSource {
         let client = connect(config).await?;
         let tables = catalog::tables(&client, &config.schemas()).await?;
         let publication = match config.method() {
-            ReplicationMethod::Cdc { publication, .. } => Some(catalog::publication_tables(&client, &publication).await?),
+            ReplicationMethod::Cdc { publication, .. } => {
+                Some(catalog::publication_tables(&client, &publication).await?)
+            }
             _ => None,
         };
-        Ok(AirbyteCatalog::new(tables.iter().map(|t| t.stream(publication.as_deref())).collect()))
+        Ok(AirbyteCatalog::new(
+            tables
+                .iter()
+                .map(|t| t.stream(publication.as_deref()))
+                .collect(),
+        ))
     }
 
-    async fn read(&self, config: &PostgresConfig, catalog: &ConfiguredAirbyteCatalog, state: &InputState, out: &SourceOutput) -> Result<(), Error> {
+    async fn read(
+        &self,
+        config: &PostgresConfig,
+        catalog: &ConfiguredAirbyteCatalog,
+        state: &InputState,
+        out: &SourceOutput,
+    ) -> Result<(), Error> {
         match config.method() {
             ReplicationMethod::Cdc { .. } => crate::cdc::read(config, catalog, state, out).await,
             _ => read_streams(self, config, catalog, state, out).await,
         }
     }
 
-    async fn read_stream(&self, config: &PostgresConfig, stream: &ConfiguredAirbyteStream, state: Option<&JsonObject>, out: &mut StreamOutput) -> Result<(), Error> {
+    async fn read_stream(
+        &self,
+        config: &PostgresConfig,
+        stream: &ConfiguredAirbyteStream,
+        state: Option<&JsonObject>,
+        out: &mut StreamOutput,
+    ) -> Result<(), Error> {
         let (client, table) = find_table(config, stream).await?;
         let columns = read::selected_columns(&table, stream);
         match stream.sync_mode {
-            SyncMode::FullRefresh => read::full_refresh(&client, &table, &columns, state, out).await,
+            SyncMode::FullRefresh => {
+                read::full_refresh(&client, &table, &columns, state, out).await
+            }
             SyncMode::Incremental => match config.method() {
-                ReplicationMethod::Xmin => Err(Error::config("the Xmin replication method is not supported yet: use Standard (a cursor column) or CDC")),
+                ReplicationMethod::Xmin => Err(Error::config(
+                    "the Xmin replication method is not supported yet: use Standard (a cursor column) or CDC",
+                )),
                 _ => read::incremental(&client, &table, &columns, stream, state, out).await,
             },
         }

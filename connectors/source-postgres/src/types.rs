@@ -54,7 +54,9 @@ impl ColumnType {
     /// The JSON Schema of this column.
     pub fn schema(&self, nullable: bool) -> Value {
         let mut schema = match &self.element {
-            Some(element) => json!({"type": "array", "items": scalar_schema(element, None, "b", true)}),
+            Some(element) => {
+                json!({"type": "array", "items": scalar_schema(element, None, "b", true)})
+            }
             None => scalar_schema(&self.typname, self.numeric_scale, &self.typtype, false),
         };
         if nullable && let Some(t) = schema.get("type").cloned() {
@@ -68,8 +70,23 @@ impl ColumnType {
         self.element.is_none()
             && matches!(
                 self.typname.as_str(),
-                "int2" | "int4" | "int8" | "numeric" | "float4" | "float8" | "date" | "timestamp" | "timestamptz" | "time" | "timetz"
-                    | "text" | "varchar" | "bpchar" | "uuid" | "oid" | "money"
+                "int2"
+                    | "int4"
+                    | "int8"
+                    | "numeric"
+                    | "float4"
+                    | "float8"
+                    | "date"
+                    | "timestamp"
+                    | "timestamptz"
+                    | "time"
+                    | "timetz"
+                    | "text"
+                    | "varchar"
+                    | "bpchar"
+                    | "uuid"
+                    | "oid"
+                    | "money"
             )
     }
 }
@@ -100,14 +117,24 @@ fn scalar_schema(typname: &str, scale: Option<i32>, typtype: &str, in_array: boo
         "int2" | "int4" | "int8" => json!({"type": "number", "airbyte_type": "integer"}),
         "oid" if !in_array => json!({"type": "number", "airbyte_type": "integer"}),
         "oid" => json!({"type": "number"}),
-        "numeric" if scale == Some(0) && !in_array => json!({"type": "number", "airbyte_type": "integer"}),
+        "numeric" if scale == Some(0) && !in_array => {
+            json!({"type": "number", "airbyte_type": "integer"})
+        }
         "numeric" | "float4" | "float8" | "money" => json!({"type": "number"}),
         "bool" => json!({"type": "boolean"}),
         "date" => json!({"type": "string", "format": "date"}),
-        "time" => json!({"type": "string", "format": "time", "airbyte_type": "time_without_timezone"}),
-        "timetz" => json!({"type": "string", "format": "time", "airbyte_type": "time_with_timezone"}),
-        "timestamp" => json!({"type": "string", "format": "date-time", "airbyte_type": "timestamp_without_timezone"}),
-        "timestamptz" => json!({"type": "string", "format": "date-time", "airbyte_type": "timestamp_with_timezone"}),
+        "time" => {
+            json!({"type": "string", "format": "time", "airbyte_type": "time_without_timezone"})
+        }
+        "timetz" => {
+            json!({"type": "string", "format": "time", "airbyte_type": "time_with_timezone"})
+        }
+        "timestamp" => {
+            json!({"type": "string", "format": "date-time", "airbyte_type": "timestamp_without_timezone"})
+        }
+        "timestamptz" => {
+            json!({"type": "string", "format": "date-time", "airbyte_type": "timestamp_with_timezone"})
+        }
         _ => json!({"type": "string"}),
     }
 }

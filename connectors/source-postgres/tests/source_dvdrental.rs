@@ -16,7 +16,10 @@ fn discover_catalog_snapshot() {
     assert_eq!(out.exit_code, 0, "{}", out.stdout);
     let catalog = out.catalog().expect("catalog");
     assert_eq!(catalog.streams.len(), 22);
-    insta::assert_json_snapshot!("dvdrental_catalog", serde_json::to_value(catalog).expect("json"));
+    insta::assert_json_snapshot!(
+        "dvdrental_catalog",
+        serde_json::to_value(catalog).expect("json")
+    );
 }
 
 #[test]
@@ -59,6 +62,9 @@ fn full_refresh_of_every_table_equals_the_source() {
     });
     // Every stream completed with a final state.
     for s in ["actor", "payment", "film_list"] {
-        assert_eq!(out.statuses(s).last(), Some(&airbyte_sdk::protocol::AirbyteStreamStatus::Complete));
+        assert_eq!(
+            out.statuses(s).last(),
+            Some(&airbyte_sdk::protocol::AirbyteStreamStatus::Complete)
+        );
     }
 }

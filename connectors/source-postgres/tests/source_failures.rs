@@ -18,7 +18,10 @@ fn wrong_password_is_a_config_error() {
     assert_eq!(out.exit_code, 0);
     let status = out.connection_status().expect("status");
     assert_eq!(status.status, ConnectionStatus::Failed);
-    assert_eq!(status.message.as_deref(), Some("Authentication failed for user \"postgres\": check the username and password."));
+    assert_eq!(
+        status.message.as_deref(),
+        Some("Authentication failed for user \"postgres\": check the username and password.")
+    );
     let out = run(&["discover", "--config", path]);
     assert_eq!(out.exit_code, 1);
     assert_eq!(out.errors()[0].failure_type, Some(FailureType::ConfigError));
@@ -31,14 +34,26 @@ fn unknown_database_and_unreachable_host() {
     let mut cfg = config("no_such_db");
     let path = dir.write_json("db.json", &cfg);
     let out = run(&["check", "--config", path.to_str().expect("path")]);
-    let message = out.connection_status().and_then(|s| s.message.clone()).unwrap_or_default();
-    assert!(message.starts_with("Database \"no_such_db\" does not exist"), "{message}");
+    let message = out
+        .connection_status()
+        .and_then(|s| s.message.clone())
+        .unwrap_or_default();
+    assert!(
+        message.starts_with("Database \"no_such_db\" does not exist"),
+        "{message}"
+    );
     cfg["database"] = json!("dvdrental");
     cfg["port"] = json!(1);
     let path = dir.write_json("host.json", &cfg);
     let out = run(&["check", "--config", path.to_str().expect("path")]);
-    let message = out.connection_status().and_then(|s| s.message.clone()).unwrap_or_default();
-    assert!(message.starts_with("Could not reach 127.0.0.1:1 ("), "{message}");
+    let message = out
+        .connection_status()
+        .and_then(|s| s.message.clone())
+        .unwrap_or_default();
+    assert!(
+        message.starts_with("Could not reach 127.0.0.1:1 ("),
+        "{message}"
+    );
     assert!(message.contains("Check the host, the port"), "{message}");
 }
 
@@ -49,12 +64,22 @@ fn require_ssl_against_a_server_without_ssl_fails_clearly() {
     cfg["ssl_mode"] = json!({"mode": "require"});
     let path = dir.write_json("c.json", &cfg);
     let out = run(&["check", "--config", path.to_str().expect("path")]);
-    assert_eq!(out.connection_status().map(|s| s.status), Some(ConnectionStatus::Failed), "{}", out.stdout);
+    assert_eq!(
+        out.connection_status().map(|s| s.status),
+        Some(ConnectionStatus::Failed),
+        "{}",
+        out.stdout
+    );
     // `prefer` falls back to plain text.
     cfg["ssl_mode"] = json!({"mode": "prefer"});
     let path = dir.write_json("p.json", &cfg);
     let out = run(&["check", "--config", path.to_str().expect("path")]);
-    assert_eq!(out.connection_status().map(|s| s.status), Some(ConnectionStatus::Succeeded), "{}", out.stdout);
+    assert_eq!(
+        out.connection_status().map(|s| s.status),
+        Some(ConnectionStatus::Succeeded),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -83,12 +108,27 @@ fn hostile_identifiers_and_empty_tables() {
     assert_eq!(records.len(), 2);
     assert_eq!(records[0].stream, "Tab'le \"Q\" Ünï 表");
     assert_eq!(records[0].namespace.as_deref(), Some("Weird \"Schema\""));
-    assert_eq!(records[0].data.as_str(), r#"{"Col \"x\"":1,"MiXeD Case":"it's","naïve; DROP TABLE t;--":"tab\tand\\back"}"#);
-    assert_eq!(records[1].data.as_str(), r#"{"Col \"x\"":2,"MiXeD Case":null,"naïve; DROP TABLE t;--":"\"quoted\""}"#);
+    assert_eq!(
+        records[0].data.as_str(),
+        r#"{"Col \"x\"":1,"MiXeD Case":"it's","naïve; DROP TABLE t;--":"tab\tand\\back"}"#
+    );
+    assert_eq!(
+        records[1].data.as_str(),
+        r#"{"Col \"x\"":2,"MiXeD Case":null,"naïve; DROP TABLE t;--":"\"quoted\""}"#
+    );
     // Empty tables still checkpoint, and complete.
     for name in ["empty", "nokey"] {
-        assert!(out.states().iter().any(|s| s.stream.as_ref().is_some_and(|st| st.stream_descriptor.name == name)), "no state for {name}");
-        assert_eq!(out.statuses(name).last(), Some(&airbyte_sdk::protocol::AirbyteStreamStatus::Complete));
+        assert!(
+            out.states().iter().any(|s| s
+                .stream
+                .as_ref()
+                .is_some_and(|st| st.stream_descriptor.name == name)),
+            "no state for {name}"
+        );
+        assert_eq!(
+            out.statuses(name).last(),
+            Some(&airbyte_sdk::protocol::AirbyteStreamStatus::Complete)
+        );
     }
 }
 
@@ -96,11 +136,21 @@ fn hostile_identifiers_and_empty_tables() {
 fn cdc_check_says_what_is_missing() {
     let dir = TestDir::new("pg-cdc-check");
     let mut cfg = config("dvdrental");
-    cfg["replication_method"] = json!({"method": "CDC", "replication_slot": "no_such_slot", "publication": "no_such_pub"});
+    cfg["replication_method"] =
+        json!({"method": "CDC", "replication_slot": "no_such_slot", "publication": "no_such_pub"});
     let path = dir.write_json("c.json", &cfg);
     let out = run(&["check", "--config", path.to_str().expect("path")]);
     assert_eq!(out.exit_code, 0);
-    let message = out.connection_status().and_then(|s| s.message.clone()).unwrap_or_default();
-    assert!(message.contains("replication slot `no_such_slot` does not exist"), "{message}");
-    assert!(message.contains("pg_create_logical_replication_slot"), "{message}");
+    let message = out
+        .connection_status()
+        .and_then(|s| s.message.clone())
+        .unwrap_or_default();
+    assert!(
+        message.contains("replication slot `no_such_slot` does not exist"),
+        "{message}"
+    );
+    assert!(
+        message.contains("pg_create_logical_replication_slot"),
+        "{message}"
+    );
 }

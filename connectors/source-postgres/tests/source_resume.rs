@@ -16,7 +16,12 @@ const ROWS: i64 = 1_000_000;
 /// Reads until `kill_after` states of the stream were seen, then kills the connector.
 /// Returns the ids read and the last state.
 fn read_until_killed(args: &[&str], kill_after: usize) -> (HashSet<i64>, AirbyteStateMessage) {
-    let mut child = Command::new(BIN).args(args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn");
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
     let stdout = BufReader::new(child.stdout.take().expect("stdout"));
     let mut ids = HashSet::new();
     let mut states = Vec::new();
@@ -35,7 +40,11 @@ fn read_until_killed(args: &[&str], kill_after: usize) -> (HashSet<i64>, Airbyte
         }
     }
     let _ = child.wait();
-    assert_eq!(states.len(), kill_after, "the read ended before it could be killed");
+    assert_eq!(
+        states.len(),
+        kill_after,
+        "the read ended before it could be killed"
+    );
     (ids, states.pop().expect("a state"))
 }
 
@@ -59,10 +68,26 @@ fn resume(table: &str) {
     let (first, state) = read_until_killed(&["read", "--config", config, "--catalog", &catalog], 3);
     assert!(first.len() < ROWS as usize, "killed mid-table");
     let state_file = dir.write_json("state.json", &vec![state.clone()]);
-    let second = run(&["read", "--config", config, "--catalog", &catalog, "--state", state_file.to_str().expect("path")]);
+    let second = run(&[
+        "read",
+        "--config",
+        config,
+        "--catalog",
+        &catalog,
+        "--state",
+        state_file.to_str().expect("path"),
+    ]);
     assert_eq!(second.exit_code, 0);
-    let resumed: HashSet<i64> = second.records().iter().map(|r| r.data.to_map()["id"].as_i64().expect("id")).collect();
-    assert!(resumed.len() < ROWS as usize, "the second run resumed instead of starting over ({} rows)", resumed.len());
+    let resumed: HashSet<i64> = second
+        .records()
+        .iter()
+        .map(|r| r.data.to_map()["id"].as_i64().expect("id"))
+        .collect();
+    assert!(
+        resumed.len() < ROWS as usize,
+        "the second run resumed instead of starting over ({} rows)",
+        resumed.len()
+    );
     let union: HashSet<i64> = first.union(&resumed).copied().collect();
     assert_eq!(union.len() as i64, ROWS, "the union covers every row");
     assert!((1..=ROWS).all(|i| union.contains(&i)));

@@ -33,7 +33,11 @@ pub trait Destination: Send + Sync + Sized + 'static {
     async fn check(&self, config: &Self::Config) -> Result<(), Error>;
 
     /// Prepares a sync of `catalog` (create tables, open files).
-    async fn open(&self, config: &Self::Config, catalog: &ConfiguredAirbyteCatalog) -> Result<Self::Writer, Error>;
+    async fn open(
+        &self,
+        config: &Self::Config,
+        catalog: &ConfiguredAirbyteCatalog,
+    ) -> Result<Self::Writer, Error>;
 
     /// How large a batch may grow before it is written.
     fn batch_limits(&self) -> BatchLimits {
@@ -90,6 +94,9 @@ pub struct BatchLimits {
 
 impl Default for BatchLimits {
     fn default() -> Self {
-        BatchLimits { records: 10_000, bytes: 16 * 1024 * 1024 }
+        BatchLimits {
+            records: 10_000,
+            bytes: 16 * 1024 * 1024,
+        }
     }
 }

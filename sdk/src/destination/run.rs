@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use airbyte_protocol::{
-    AirbyteStateStats, AirbyteStateType, AirbyteStreamStatus, AsyncMessageReader, ConfiguredAirbyteCatalog,
-    Error as ProtocolError, LogLevel, MessageType, StreamDescriptor,
+    AirbyteStateStats, AirbyteStateType, AirbyteStreamStatus, AsyncMessageReader,
+    ConfiguredAirbyteCatalog, Error as ProtocolError, LogLevel, MessageType, StreamDescriptor,
 };
 use tokio::io::AsyncBufRead;
 
@@ -36,7 +36,12 @@ pub(crate) async fn write<W: StreamWriter>(
     for (i, configured) in catalog.streams.iter().enumerate() {
         let d = configured.stream.descriptor();
         index.insert((d.namespace.clone(), d.name.clone()), i);
-        streams.push(Pending { descriptor: d, batch: Vec::new(), bytes: 0, committed_since_state: 0 });
+        streams.push(Pending {
+            descriptor: d,
+            batch: Vec::new(),
+            bytes: 0,
+            committed_since_state: 0,
+        });
     }
     let mut reader = AsyncMessageReader::new(input);
     while let Some(line) = reader.next_line().await {
@@ -47,19 +52,36 @@ pub(crate) async fn write<W: StreamWriter>(
             Ok(message) => message,
             // A line that is not JSON at all is a log line, as the platform treats it.
             Err(ProtocolError::NotJson { .. }) if !line.as_bytes().starts_with(b"{") => {
-                emitter.log(LogLevel::Info, format!("non-JSON input line {}: {}", line.number(), line.to_string_lossy()))?;
+                emitter.log(
+                    LogLevel::Info,
+                    format!(
+                        "non-JSON input line {}: {}",
+                        line.number(),
+                        line.to_string_lossy()
+                    ),
+                )?;
                 continue;
             }
-            Err(e) => return Err(Error::system("the destination received an invalid message").with_source(e)),
+            Err(e) => {
+                return Err(
+                    Error::system("the destination received an invalid message").with_source(e)
+                );
+            }
         };
         match message.r#type {
             MessageType::Record => {
-                let Some(record) = message.record else { continue };
+                let Some(record) = message.record else {
+                    continue;
+                };
                 let key = (record.namespace.clone(), record.stream.clone());
                 let Some(&i) = index.get(&key) else {
                     return Err(Error::system(format!(
                         "received a record for stream `{}` which is not in the configured catalog",
-                        StreamDescriptor { name: key.1, namespace: key.0, extra: Default::default() }
+                        StreamDescriptor {
+                            name: key.1,
+                            namespace: key.0,
+                            extra: Default::default()
+                        }
                     )));
                 };
                 let pending = &mut streams[i];
@@ -78,18 +100,32 @@ pub(crate) async fn write<W: StreamWriter>(
                 if let Some(state) = message.state.as_mut() {
                     let count = match (state.effective_type(), &state.stream) {
                         (AirbyteStateType::Stream, Some(s)) => {
-                            let key = (s.stream_descriptor.namespace.clone(), s.stream_descriptor.name.clone());
-                            index.get(&key).map(|&i| std::mem::take(&mut streams[i].committed_since_state)).unwrap_or(0)
+                            let key = (
+                                s.stream_descriptor.namespace.clone(),
+                                s.stream_descriptor.name.clone(),
+                            );
+                            index
+                                .get(&key)
+                                .map(|&i| std::mem::take(&mut streams[i].committed_since_state))
+                                .unwrap_or(0)
                         }
-                        _ => streams.iter_mut().map(|p| std::mem::take(&mut p.committed_since_state)).sum(),
+                        _ => streams
+                            .iter_mut()
+                            .map(|p| std::mem::take(&mut p.committed_since_state))
+                            .sum(),
                     };
-                    let stats = state.destination_stats.get_or_insert_with(AirbyteStateStats::default);
+                    let stats = state
+                        .destination_stats
+                        .get_or_insert_with(AirbyteStateStats::default);
                     stats.record_count = Some(count as f64);
                 }
                 emitter.message_flush(message)?;
             }
             MessageType::Trace => {
-                let status = message.trace.as_ref().and_then(|t| t.stream_status.as_ref());
+                let status = message
+                    .trace
+                    .as_ref()
+                    .and_then(|t| t.stream_status.as_ref());
                 if let Some(status) = status.filter(|s| s.status == AirbyteStreamStatus::Complete) {
                     let d = &status.stream_descriptor;
                     if let Some(&i) = index.get(&(d.namespace.clone(), d.name.clone())) {
@@ -109,18 +145,29 @@ pub(crate) async fn write<W: StreamWriter>(
     writer.close().await
 }
 
-async fn flush<W: StreamWriter>(writer: &mut W, pending: &mut Pending, stream: usize) -> Result<(), Error> {
+async fn flush<W: StreamWriter>(
+    writer: &mut W,
+    pending: &mut Pending,
+    stream: usize,
+) -> Result<(), Error> {
     if pending.batch.is_empty() {
         return Ok(());
     }
     let records = std::mem::take(&mut pending.batch);
     let count = records.len() as u64;
-    let batch = Batch { stream, descriptor: pending.descriptor.clone(), records, bytes: std::mem::take(&mut pending.bytes) };
-    writer.write_batch(batch).await.map_err(|e| match e.stream() {
-        Some(_) => e,
-        None => e.with_stream(pending.descriptor.clone()),
-    })?;
+    let batch = Batch {
+        stream,
+        descriptor: pending.descriptor.clone(),
+        records,
+        bytes: std::mem::take(&mut pending.bytes),
+    };
+    writer
+        .write_batch(batch)
+        .await
+        .map_err(|e| match e.stream() {
+            Some(_) => e,
+            None => e.with_stream(pending.descriptor.clone()),
+        })?;
     pending.committed_since_state += count;
     Ok(())
 }
-

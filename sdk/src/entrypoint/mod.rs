@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use airbyte_protocol::{
-    AirbyteConnectionStatus, AirbyteMessage, ConfiguredAirbyteCatalog, ConnectorSpecification, JsonObject,
+    AirbyteConnectionStatus, AirbyteMessage, ConfiguredAirbyteCatalog, ConnectorSpecification,
+    JsonObject,
 };
 use futures_util::FutureExt;
 use serde_json::Value;
@@ -44,20 +45,30 @@ impl Io {
     /// The process's stdin and stdout.
     pub fn stdio() -> Self {
         Io {
-            stdin: Box::new(tokio::io::BufReader::with_capacity(1 << 16, tokio::io::stdin())),
+            stdin: Box::new(tokio::io::BufReader::with_capacity(
+                1 << 16,
+                tokio::io::stdin(),
+            )),
             stdout: Box::new(std::io::stdout()),
         }
     }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, std::io::Error> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build()
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
 }
 
 /// Runs `source` as a connector binary with the process's arguments and stdio.
 pub fn run_source<S: Source>(source: S, info: ConnectorInfo) -> ExitCode {
     match runtime() {
-        Ok(rt) => ExitCode::from(rt.block_on(run_source_with(source, info, std::env::args_os(), Io::stdio()))),
+        Ok(rt) => ExitCode::from(rt.block_on(run_source_with(
+            source,
+            info,
+            std::env::args_os(),
+            Io::stdio(),
+        ))),
         Err(e) => {
             eprintln!("cannot start the async runtime: {e}");
             ExitCode::FAILURE
@@ -68,7 +79,12 @@ pub fn run_source<S: Source>(source: S, info: ConnectorInfo) -> ExitCode {
 /// Runs `destination` as a connector binary with the process's arguments and stdio.
 pub fn run_destination<D: Destination>(destination: D, info: ConnectorInfo) -> ExitCode {
     match runtime() {
-        Ok(rt) => ExitCode::from(rt.block_on(run_destination_with(destination, info, std::env::args_os(), Io::stdio()))),
+        Ok(rt) => ExitCode::from(rt.block_on(run_destination_with(
+            destination,
+            info,
+            std::env::args_os(),
+            Io::stdio(),
+        ))),
         Err(e) => {
             eprintln!("cannot start the async runtime: {e}");
             ExitCode::FAILURE
@@ -77,9 +93,18 @@ pub fn run_destination<D: Destination>(destination: D, info: ConnectorInfo) -> E
 }
 
 /// Parses arguments; prints help, version or usage errors itself.
-fn parse_args(info: ConnectorInfo, args: impl IntoIterator<Item = OsString>, out: &mut dyn Write) -> Result<Cli, u8> {
-    let command = <Cli as clap::CommandFactory>::command().name(info.name).version(info.version);
-    match command.try_get_matches_from(args).and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m)) {
+fn parse_args(
+    info: ConnectorInfo,
+    args: impl IntoIterator<Item = OsString>,
+    out: &mut dyn Write,
+) -> Result<Cli, u8> {
+    let command = <Cli as clap::CommandFactory>::command()
+        .name(info.name)
+        .version(info.version);
+    match command
+        .try_get_matches_from(args)
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m))
+    {
         Ok(cli) => Ok(cli),
         Err(e) if !e.use_stderr() => {
             let _ = write!(out, "{}", e.render());
@@ -95,7 +120,8 @@ fn parse_args(info: ConnectorInfo, args: impl IntoIterator<Item = OsString>, out
 /// The spec's connection schema of config type `C`.
 fn connection_schema<C: Config>() -> Result<(Value, JsonObject), Error> {
     let schema = crate::spec::connection_specification::<C>();
-    let object = JsonObject::from_serialize(&schema).map_err(|e| Error::system("the config schema is not an object").with_source(e))?;
+    let object = JsonObject::from_serialize(&schema)
+        .map_err(|e| Error::system("the config schema is not an object").with_source(e))?;
     Ok((schema, object))
 }
 
@@ -111,12 +137,19 @@ impl Run {
         let masker = Arc::new(masker);
         let emitter = Arc::new(Emitter::new(stdout, masker.clone()));
         let dispatch = crate::logging::dispatch(emitter.clone(), debug);
-        Run { emitter, _active: ActiveMasker::register(masker), dispatch }
+        Run {
+            emitter,
+            _active: ActiveMasker::register(masker),
+            dispatch,
+        }
     }
 
     /// Runs `body`, turning errors and panics into a TRACE error and exit code 1.
     async fn finish<F: std::future::Future<Output = Result<(), Error>>>(&self, body: F) -> u8 {
-        let result = std::panic::AssertUnwindSafe(body).catch_unwind().with_subscriber(self.dispatch.clone()).await;
+        let result = std::panic::AssertUnwindSafe(body)
+            .catch_unwind()
+            .with_subscriber(self.dispatch.clone())
+            .await;
         let code = match result {
             Ok(Ok(())) => 0,
             Ok(Err(error)) => {
@@ -124,7 +157,10 @@ impl Run {
                 1
             }
             Err(panic) => {
-                let error = Error::system(format!("the connector panicked: {}", panic_message(&*panic)));
+                let error = Error::system(format!(
+                    "the connector panicked: {}",
+                    panic_message(&*panic)
+                ));
                 let _ = self.emitter.error(&error);
                 1
             }
@@ -137,7 +173,10 @@ impl Run {
 }
 
 /// Loads the config file: its JSON, and the masker for its secrets.
-async fn load_config_value(path: &std::path::Path, schema: &Value) -> (Result<Value, Error>, Masker) {
+async fn load_config_value(
+    path: &std::path::Path,
+    schema: &Value,
+) -> (Result<Value, Error>, Masker) {
     match config::read_json_file(path, "config").await {
         Ok(value) => {
             let masker = Masker::new(crate::spec::secret_values(schema, &value));
@@ -155,8 +194,12 @@ fn typed_config<C: Config>(schema: &Value, value: Result<Value, Error>) -> Resul
 
 async fn load_catalog(path: &std::path::Path) -> Result<ConfiguredAirbyteCatalog, Error> {
     let value = config::read_json_file(path, "catalog").await?;
-    serde_json::from_value(value)
-        .map_err(|e| Error::config(format!("the catalog file {} is not a valid configured catalog: {e}", path.display())))
+    serde_json::from_value(value).map_err(|e| {
+        Error::config(format!(
+            "the catalog file {} is not a valid configured catalog: {e}",
+            path.display()
+        ))
+    })
 }
 
 async fn load_state(path: Option<&std::path::Path>) -> Result<InputState, Error> {
@@ -171,14 +214,23 @@ fn spec_message(spec: ConnectorSpecification) -> AirbyteMessage {
 }
 
 /// Runs `source` with the given arguments and I/O; returns the process exit code.
-pub async fn run_source_with<S: Source>(source: S, info: ConnectorInfo, args: impl IntoIterator<Item = OsString>, mut io: Io) -> u8 {
+pub async fn run_source_with<S: Source>(
+    source: S,
+    info: ConnectorInfo,
+    args: impl IntoIterator<Item = OsString>,
+    mut io: Io,
+) -> u8 {
     let cli = match parse_args(info, args, &mut io.stdout) {
         Ok(cli) => cli,
         Err(code) => return code,
     };
     let (schema, schema_object) = match connection_schema::<S::Config>() {
         Ok(s) => s,
-        Err(e) => return Run::new(io.stdout, Masker::default(), cli.debug).finish(async { Err(e) }).await,
+        Err(e) => {
+            return Run::new(io.stdout, Masker::default(), cli.debug)
+                .finish(async { Err(e) })
+                .await;
+        }
     };
     let (config_value, masker) = match cli.command.config() {
         Some(path) => load_config_value(path, &schema).await,
@@ -189,14 +241,18 @@ pub async fn run_source_with<S: Source>(source: S, info: ConnectorInfo, args: im
     run.finish(async move {
         match cli.command {
             Command::Spec => {
-                emitter.message(spec_message(source.spec_options().into_spec(schema_object, Some(true))))?;
+                emitter.message(spec_message(
+                    source.spec_options().into_spec(schema_object, Some(true)),
+                ))?;
             }
             Command::Check { .. } => {
                 let status = match typed_config::<S::Config>(&schema, config_value) {
                     Err(e) => AirbyteConnectionStatus::failed(e.to_string()),
                     Ok(config) => match source.check(&config).await {
                         Ok(()) => AirbyteConnectionStatus::succeeded(),
-                        Err(e @ Error::Config { .. }) => AirbyteConnectionStatus::failed(e.to_string()),
+                        Err(e @ Error::Config { .. }) => {
+                            AirbyteConnectionStatus::failed(e.to_string())
+                        }
                         Err(e) => return Err(e),
                     },
                 };
@@ -210,11 +266,16 @@ pub async fn run_source_with<S: Source>(source: S, info: ConnectorInfo, args: im
                 let config = typed_config::<S::Config>(&schema, config_value)?;
                 let catalog = load_catalog(&catalog).await?;
                 let state = load_state(state.as_deref()).await?;
-                let out = SourceOutput { emitter: emitter.clone(), policy: CheckpointPolicy::default() };
+                let out = SourceOutput {
+                    emitter: emitter.clone(),
+                    policy: CheckpointPolicy::default(),
+                };
                 source.read(&config, &catalog, &state, &out).await?;
             }
             Command::Write { .. } => {
-                return Err(Error::config("this connector is a source: it has no `write` command"));
+                return Err(Error::config(
+                    "this connector is a source: it has no `write` command",
+                ));
             }
         }
         Ok(())
@@ -235,7 +296,11 @@ pub async fn run_destination_with<D: Destination>(
     };
     let (schema, schema_object) = match connection_schema::<D::Config>() {
         Ok(s) => s,
-        Err(e) => return Run::new(io.stdout, Masker::default(), cli.debug).finish(async { Err(e) }).await,
+        Err(e) => {
+            return Run::new(io.stdout, Masker::default(), cli.debug)
+                .finish(async { Err(e) })
+                .await;
+        }
     };
     let (config_value, masker) = match cli.command.config() {
         Some(path) => load_config_value(path, &schema).await,
@@ -247,14 +312,18 @@ pub async fn run_destination_with<D: Destination>(
     run.finish(async move {
         match cli.command {
             Command::Spec => {
-                emitter.message(spec_message(destination.spec_options().into_spec(schema_object, None)))?;
+                emitter.message(spec_message(
+                    destination.spec_options().into_spec(schema_object, None),
+                ))?;
             }
             Command::Check { .. } => {
                 let status = match typed_config::<D::Config>(&schema, config_value) {
                     Err(e) => AirbyteConnectionStatus::failed(e.to_string()),
                     Ok(config) => match destination.check(&config).await {
                         Ok(()) => AirbyteConnectionStatus::succeeded(),
-                        Err(e @ Error::Config { .. }) => AirbyteConnectionStatus::failed(e.to_string()),
+                        Err(e @ Error::Config { .. }) => {
+                            AirbyteConnectionStatus::failed(e.to_string())
+                        }
                         Err(e) => return Err(e),
                     },
                 };
@@ -264,10 +333,19 @@ pub async fn run_destination_with<D: Destination>(
                 let config = typed_config::<D::Config>(&schema, config_value)?;
                 let catalog = load_catalog(&catalog).await?;
                 let mut writer = destination.open(&config, &catalog).await?;
-                destination::write(&mut writer, &catalog, destination.batch_limits(), stdin, &emitter).await?;
+                destination::write(
+                    &mut writer,
+                    &catalog,
+                    destination.batch_limits(),
+                    stdin,
+                    &emitter,
+                )
+                .await?;
             }
             Command::Discover { .. } | Command::Read { .. } => {
-                return Err(Error::config("this connector is a destination: it has only `spec`, `check` and `write`"));
+                return Err(Error::config(
+                    "this connector is a destination: it has only `spec`, `check` and `write`",
+                ));
             }
         }
         Ok(())

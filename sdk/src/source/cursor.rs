@@ -27,7 +27,10 @@ pub struct CheckpointPolicy {
 
 impl Default for CheckpointPolicy {
     fn default() -> Self {
-        CheckpointPolicy { records: 10_000, interval: Duration::from_secs(60) }
+        CheckpointPolicy {
+            records: 10_000,
+            interval: Duration::from_secs(60),
+        }
     }
 }
 
@@ -117,7 +120,9 @@ fn parse_decimal(text: &str) -> Option<(bool, String, String)> {
         None => (false, text.strip_prefix('+').unwrap_or(text)),
     };
     let (int, frac) = rest.split_once('.').unwrap_or((rest, ""));
-    if int.is_empty() && frac.is_empty() || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+    if int.is_empty() && frac.is_empty()
+        || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let int = int.trim_start_matches('0').to_owned();
@@ -130,7 +135,11 @@ fn cmp_decimal(a: &str, b: &str) -> Ordering {
     let (Some(x), Some(y)) = (parse_decimal(a), parse_decimal(b)) else {
         return a.cmp(b);
     };
-    let magnitude = x.1.len().cmp(&y.1.len()).then_with(|| x.1.cmp(&y.1)).then_with(|| x.2.cmp(&y.2));
+    let magnitude =
+        x.1.len()
+            .cmp(&y.1.len())
+            .then_with(|| x.1.cmp(&y.1))
+            .then_with(|| x.2.cmp(&y.2));
     match (x.0, y.0) {
         (false, false) => magnitude,
         (true, true) => magnitude.reverse(),

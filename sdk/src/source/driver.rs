@@ -2,7 +2,9 @@
 
 use std::collections::HashSet;
 
-use airbyte_protocol::{AirbyteStreamStatus, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, JsonObject};
+use airbyte_protocol::{
+    AirbyteStreamStatus, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, JsonObject,
+};
 use futures_util::{FutureExt, StreamExt};
 
 use super::{InputState, Source, SourceOutput};
@@ -25,8 +27,11 @@ pub async fn read_streams<S: Source>(
     out: &SourceOutput,
 ) -> Result<(), Error> {
     let discovered = source.discover(config).await?;
-    let known: HashSet<(Option<&str>, &str)> =
-        discovered.streams.iter().map(|s| (s.namespace.as_deref(), s.name.as_str())).collect();
+    let known: HashSet<(Option<&str>, &str)> = discovered
+        .streams
+        .iter()
+        .map(|s| (s.namespace.as_deref(), s.name.as_str()))
+        .collect();
     let unknown: Vec<String> = catalog
         .streams
         .iter()
@@ -35,7 +40,11 @@ pub async fn read_streams<S: Source>(
         .map(|d| format!("`{d}`"))
         .collect();
     if !unknown.is_empty() {
-        let mut available: Vec<String> = discovered.streams.iter().map(|s| format!("`{}`", s.descriptor())).collect();
+        let mut available: Vec<String> = discovered
+            .streams
+            .iter()
+            .map(|s| format!("`{}`", s.descriptor()))
+            .collect();
         available.sort();
         return Err(Error::config(format!(
             "The configured catalog has stream(s) {} that this source does not have. Available streams: {}.",
@@ -48,7 +57,10 @@ pub async fn read_streams<S: Source>(
     for configured in &catalog.streams {
         reads.push(read_one(source, config, configured, state, out));
     }
-    let results: Vec<Result<(), Error>> = futures_util::stream::iter(reads).buffer_unordered(limit).collect().await;
+    let results: Vec<Result<(), Error>> = futures_util::stream::iter(reads)
+        .buffer_unordered(limit)
+        .collect()
+        .await;
     results.into_iter().find(Result::is_err).unwrap_or(Ok(()))
 }
 
@@ -63,9 +75,14 @@ async fn read_one<S: Source>(
     out.status(&descriptor, AirbyteStreamStatus::Started)?;
     let input = state.stream(&descriptor);
     let mut stream_out = out.stream(descriptor.clone());
-    let result = std::panic::AssertUnwindSafe(source.read_stream(config, configured, input, &mut stream_out))
-        .catch_unwind()
-        .await;
+    let result = std::panic::AssertUnwindSafe(source.read_stream(
+        config,
+        configured,
+        input,
+        &mut stream_out,
+    ))
+    .catch_unwind()
+    .await;
     let error = match result {
         Ok(Ok(())) => {
             if stream_out.checkpoints() == 0 {
@@ -81,7 +98,10 @@ async fn read_one<S: Source>(
             return Ok(());
         }
         Ok(Err(error)) => error,
-        Err(panic) => Error::system(format!("the connector panicked while reading stream `{descriptor}`: {}", panic_message(&*panic))),
+        Err(panic) => Error::system(format!(
+            "the connector panicked while reading stream `{descriptor}`: {}",
+            panic_message(&*panic)
+        )),
     };
     out.status(&descriptor, AirbyteStreamStatus::Incomplete)?;
     Err(match error.stream() {

@@ -5,7 +5,9 @@ mod driver;
 mod output;
 mod state;
 
-use airbyte_protocol::{AirbyteCatalog, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, JsonObject};
+use airbyte_protocol::{
+    AirbyteCatalog, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, JsonObject,
+};
 
 pub use cursor::{CheckpointPolicy, CursorValue};
 pub use driver::read_streams;

@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use airbyte_protocol::{
-    AirbyteEstimateTraceMessage, AirbyteMessage, AirbyteStateMessage, AirbyteStateStats, AirbyteStreamStatus,
-    AirbyteTraceMessage, JsonObject, StreamDescriptor,
+    AirbyteEstimateTraceMessage, AirbyteMessage, AirbyteStateMessage, AirbyteStateStats,
+    AirbyteStreamStatus, AirbyteTraceMessage, JsonObject, StreamDescriptor,
 };
 use serde::Serialize;
 
@@ -42,7 +42,11 @@ impl SourceOutput {
     }
 
     /// Emits a stream status.
-    pub fn status(&self, stream: &StreamDescriptor, status: AirbyteStreamStatus) -> Result<(), Error> {
+    pub fn status(
+        &self,
+        stream: &StreamDescriptor,
+        status: AirbyteStreamStatus,
+    ) -> Result<(), Error> {
         self.emitter.status(stream, status)
     }
 }
@@ -72,7 +76,8 @@ impl StreamOutput {
     pub(crate) fn ensure_running(&mut self) -> Result<(), Error> {
         if !self.running {
             self.running = true;
-            self.emitter.status(&self.descriptor, AirbyteStreamStatus::Running)?;
+            self.emitter
+                .status(&self.descriptor, AirbyteStreamStatus::Running)?;
         }
         Ok(())
     }
@@ -80,7 +85,12 @@ impl StreamOutput {
     /// Emits one record, serialized straight into the output buffer.
     pub fn record<T: Serialize + ?Sized>(&mut self, data: &T) -> Result<(), Error> {
         self.ensure_running()?;
-        self.emitter.record(&self.descriptor.name, self.descriptor.namespace.as_deref(), data, now_ms())?;
+        self.emitter.record(
+            &self.descriptor.name,
+            self.descriptor.namespace.as_deref(),
+            data,
+            now_ms(),
+        )?;
         self.since_checkpoint += 1;
         self.total += 1;
         Ok(())
@@ -89,9 +99,17 @@ impl StreamOutput {
     /// Emits one record whose `data` object `write_data` writes straight into
     /// the output buffer (it must append exactly one JSON object). The fastest
     /// path: database sources write column values with no intermediate value.
-    pub fn record_with<F: FnOnce(&mut Vec<u8>) -> std::io::Result<()>>(&mut self, write_data: F) -> Result<(), Error> {
+    pub fn record_with<F: FnOnce(&mut Vec<u8>) -> std::io::Result<()>>(
+        &mut self,
+        write_data: F,
+    ) -> Result<(), Error> {
         self.ensure_running()?;
-        self.emitter.record_with(&self.descriptor.name, self.descriptor.namespace.as_deref(), now_ms(), write_data)?;
+        self.emitter.record_with(
+            &self.descriptor.name,
+            self.descriptor.namespace.as_deref(),
+            now_ms(),
+            write_data,
+        )?;
         self.since_checkpoint += 1;
         self.total += 1;
         Ok(())
@@ -115,16 +133,21 @@ impl StreamOutput {
     }
 
     /// Serializes `stream_state` (which must serialize to an object) and checkpoints it.
-    pub fn checkpoint_value<T: Serialize + ?Sized>(&mut self, stream_state: &T) -> Result<(), Error> {
-        let blob = JsonObject::from_serialize(stream_state)
-            .map_err(|e| Error::system("a stream state must serialize to a JSON object").with_source(e))?;
+    pub fn checkpoint_value<T: Serialize + ?Sized>(
+        &mut self,
+        stream_state: &T,
+    ) -> Result<(), Error> {
+        let blob = JsonObject::from_serialize(stream_state).map_err(|e| {
+            Error::system("a stream state must serialize to a JSON object").with_source(e)
+        })?;
         self.checkpoint(blob)
     }
 
     /// Whether the checkpoint policy says it is time for a state
     /// (enough records, or enough time, since the last one).
     pub fn should_checkpoint(&self) -> bool {
-        self.policy.is_due(self.since_checkpoint, self.last_checkpoint.elapsed())
+        self.policy
+            .is_due(self.since_checkpoint, self.last_checkpoint.elapsed())
     }
 
     /// Records emitted since the last state.
@@ -144,9 +167,11 @@ impl StreamOutput {
 
     /// Emits a per-stream estimate of rows and bytes.
     pub fn estimate(&mut self, rows: Option<i64>, bytes: Option<i64>) -> Result<(), Error> {
-        let mut estimate = AirbyteEstimateTraceMessage::stream(self.descriptor.name.clone(), rows, bytes);
+        let mut estimate =
+            AirbyteEstimateTraceMessage::stream(self.descriptor.name.clone(), rows, bytes);
         estimate.namespace = self.descriptor.namespace.clone();
-        self.emitter.message(AirbyteTraceMessage::estimate(now_ms() as f64, estimate).into())
+        self.emitter
+            .message(AirbyteTraceMessage::estimate(now_ms() as f64, estimate).into())
     }
 
     /// Emits any message (for what the other methods do not cover).

@@ -1,6 +1,8 @@
 //! The input state of a `read`: the `--state` file.
 
-use airbyte_protocol::{AirbyteGlobalState, AirbyteStateMessage, AirbyteStateType, JsonObject, StreamDescriptor};
+use airbyte_protocol::{
+    AirbyteGlobalState, AirbyteStateMessage, AirbyteStateType, JsonObject, StreamDescriptor,
+};
 use serde_json::Value;
 
 use crate::error::Error;
@@ -36,13 +38,17 @@ impl InputState {
                 .into_iter()
                 .enumerate()
                 .map(|(i, item)| {
-                    serde_json::from_value::<AirbyteStateMessage>(item)
-                        .map_err(|e| Error::config(format!("the state file's element {i} is not a valid state message: {e}")))
+                    serde_json::from_value::<AirbyteStateMessage>(item).map_err(|e| {
+                        Error::config(format!(
+                            "the state file's element {i} is not a valid state message: {e}"
+                        ))
+                    })
                 })
                 .collect::<Result<Vec<_>, _>>()?,
             Value::Object(map) if map.is_empty() => Vec::new(),
             Value::Object(map) => {
-                let data = JsonObject::try_from(Value::Object(map)).map_err(|e| Error::config(format!("invalid legacy state: {e}")))?;
+                let data = JsonObject::try_from(Value::Object(map))
+                    .map_err(|e| Error::config(format!("invalid legacy state: {e}")))?;
                 vec![AirbyteStateMessage::legacy(data)]
             }
             Value::Null => Vec::new(),
@@ -60,7 +66,10 @@ impl InputState {
                 AirbyteStateType::Legacy => m.data.is_some(),
             };
             if !ok {
-                return Err(Error::config(format!("the state file's element {i} has type {:?} but not its payload", m.effective_type())));
+                return Err(Error::config(format!(
+                    "the state file's element {i} has type {:?} but not its payload",
+                    m.effective_type()
+                )));
             }
         }
         Ok(InputState { messages })
@@ -74,11 +83,19 @@ impl InputState {
     /// The state of one stream, from a STREAM message or the GLOBAL one.
     pub fn stream(&self, descriptor: &StreamDescriptor) -> Option<&JsonObject> {
         self.messages.iter().rev().find_map(|m| {
-            let matches = |d: &StreamDescriptor| d.name == descriptor.name && d.namespace == descriptor.namespace;
+            let matches = |d: &StreamDescriptor| {
+                d.name == descriptor.name && d.namespace == descriptor.namespace
+            };
             if let Some(s) = m.stream.as_ref().filter(|s| matches(&s.stream_descriptor)) {
                 return s.stream_state.as_ref();
             }
-            m.global.as_ref()?.stream_states.iter().find(|s| matches(&s.stream_descriptor))?.stream_state.as_ref()
+            m.global
+                .as_ref()?
+                .stream_states
+                .iter()
+                .find(|s| matches(&s.stream_descriptor))?
+                .stream_state
+                .as_ref()
         })
     }
 

@@ -22,7 +22,8 @@ impl TestDir {
     /// A new empty directory under the system's temporary directory.
     pub fn new(label: &str) -> Self {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("airbyte-test-{label}-{}-{n}", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("airbyte-test-{label}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&path);
         if let Err(e) = std::fs::create_dir_all(&path) {
             panic!("cannot create {}: {e}", path.display());
@@ -38,7 +39,8 @@ impl TestDir {
     /// Writes `value` as JSON to `name` in the directory; returns the path.
     pub fn write_json<T: serde::Serialize + ?Sized>(&self, name: &str, value: &T) -> PathBuf {
         let path = self.path.join(name);
-        let text = serde_json::to_string(value).unwrap_or_else(|e| panic!("cannot serialize {name}: {e}"));
+        let text =
+            serde_json::to_string(value).unwrap_or_else(|e| panic!("cannot serialize {name}: {e}"));
         if let Err(e) = std::fs::write(&path, text) {
             panic!("cannot write {}: {e}", path.display());
         }

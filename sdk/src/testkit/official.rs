@@ -13,9 +13,9 @@ const SCRIPT: &str = include_str!("../../../scripts/python/check_messages.py");
 /// Panics with instructions if no such Python is installed: run
 /// `scripts/setup-test-env.sh`.
 pub fn check_with_official_models(stdout: &str) -> Result<(), String> {
-    let python = std::env::var_os("AIRBYTE_TEST_PYTHON").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python")
-    });
+    let python = std::env::var_os("AIRBYTE_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python"));
     assert!(
         python.exists(),
         "no Python with airbyte-protocol-models at {}: run `scripts/setup-test-env.sh` or set AIRBYTE_TEST_PYTHON",
@@ -30,12 +30,18 @@ pub fn check_with_official_models(stdout: &str) -> Result<(), String> {
         .spawn()
         .map_err(|e| format!("cannot run {}: {e}", python.display()))?;
     if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(stdout.as_bytes()).map_err(|e| e.to_string())?;
+        stdin
+            .write_all(stdout.as_bytes())
+            .map_err(|e| e.to_string())?;
     }
     let out = child.wait_with_output().map_err(|e| e.to_string())?;
     if out.status.success() {
         Ok(())
     } else {
-        Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+        Err(format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
     }
 }

@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 
 use airbyte_protocol::{
-    AirbyteCatalog, AirbyteConnectionStatus, AirbyteErrorTraceMessage, AirbyteLogMessage, AirbyteMessage,
-    AirbyteRecordMessage, AirbyteStateMessage, AirbyteStreamStatus, ConnectorSpecification, MessageReader,
+    AirbyteCatalog, AirbyteConnectionStatus, AirbyteErrorTraceMessage, AirbyteLogMessage,
+    AirbyteMessage, AirbyteRecordMessage, AirbyteStateMessage, AirbyteStreamStatus,
+    ConnectorSpecification, MessageReader,
 };
 
 /// The output of one connector run.
@@ -40,7 +41,13 @@ impl Output {
                 Err(e) => invalid_lines.push(e.to_string()),
             }
         }
-        Output { exit_code, messages, invalid_lines, stdout: String::from_utf8_lossy(&stdout).into_owned(), stderr }
+        Output {
+            exit_code,
+            messages,
+            invalid_lines,
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr,
+        }
     }
 
     /// Whether the run exited 0 and printed only valid messages.
@@ -50,7 +57,10 @@ impl Output {
 
     /// Every record.
     pub fn records(&self) -> Vec<&AirbyteRecordMessage> {
-        self.messages.iter().filter_map(|m| m.record.as_ref()).collect()
+        self.messages
+            .iter()
+            .filter_map(|m| m.record.as_ref())
+            .collect()
     }
 
     /// Records grouped by stream name (`namespace.name` when there is a namespace).
@@ -68,7 +78,10 @@ impl Output {
 
     /// Every state, in order.
     pub fn states(&self) -> Vec<&AirbyteStateMessage> {
-        self.messages.iter().filter_map(|m| m.state.as_ref()).collect()
+        self.messages
+            .iter()
+            .filter_map(|m| m.state.as_ref())
+            .collect()
     }
 
     /// The last state.
@@ -91,7 +104,10 @@ impl Output {
 
     /// Every error trace.
     pub fn errors(&self) -> Vec<&AirbyteErrorTraceMessage> {
-        self.messages.iter().filter_map(|m| m.trace.as_ref()?.error.as_ref()).collect()
+        self.messages
+            .iter()
+            .filter_map(|m| m.trace.as_ref()?.error.as_ref())
+            .collect()
     }
 
     /// The statuses of stream `name`, in order.
@@ -106,12 +122,17 @@ impl Output {
 
     /// Every log message.
     pub fn logs(&self) -> Vec<&AirbyteLogMessage> {
-        self.messages.iter().filter_map(|m| m.log.as_ref()).collect()
+        self.messages
+            .iter()
+            .filter_map(|m| m.log.as_ref())
+            .collect()
     }
 
     /// The connection status, if one was printed.
     pub fn connection_status(&self) -> Option<&AirbyteConnectionStatus> {
-        self.messages.iter().find_map(|m| m.connection_status.as_ref())
+        self.messages
+            .iter()
+            .find_map(|m| m.connection_status.as_ref())
     }
 
     /// The catalog, if one was printed.

@@ -16,7 +16,10 @@ struct SharedBuf(Arc<Mutex<Vec<u8>>>);
 
 impl Write for SharedBuf {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(buf);
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?
+            .extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -24,16 +27,25 @@ impl Write for SharedBuf {
     }
 }
 
-const INFO: ConnectorInfo = ConnectorInfo { name: "test-connector", version: "0.0.0" };
+const INFO: ConnectorInfo = ConnectorInfo {
+    name: "test-connector",
+    version: "0.0.0",
+};
 
 fn io(stdin: &[u8]) -> (Io, SharedBuf) {
     let buf = SharedBuf::default();
-    let io = Io { stdin: Box::new(std::io::Cursor::new(stdin.to_vec())), stdout: Box::new(buf.clone()) };
+    let io = Io {
+        stdin: Box::new(std::io::Cursor::new(stdin.to_vec())),
+        stdout: Box::new(buf.clone()),
+    };
     (io, buf)
 }
 
 fn args(args: &[&str]) -> Vec<OsString> {
-    std::iter::once("connector").chain(args.iter().copied()).map(OsString::from).collect()
+    std::iter::once("connector")
+        .chain(args.iter().copied())
+        .map(OsString::from)
+        .collect()
 }
 
 fn finish(code: u8, buf: SharedBuf) -> Output {
@@ -49,9 +61,14 @@ pub async fn run_source<S: Source>(source: S, arguments: &[&str]) -> Output {
 }
 
 /// Runs `destination` in this process with `args`, feeding `stdin`.
-pub async fn run_destination<D: Destination>(destination: D, arguments: &[&str], stdin: &[u8]) -> Output {
+pub async fn run_destination<D: Destination>(
+    destination: D,
+    arguments: &[&str],
+    stdin: &[u8],
+) -> Output {
     let (io, buf) = io(stdin);
-    let code = crate::entrypoint::run_destination_with(destination, INFO, args(arguments), io).await;
+    let code =
+        crate::entrypoint::run_destination_with(destination, INFO, args(arguments), io).await;
     finish(code, buf)
 }
 
@@ -72,7 +89,13 @@ pub fn run_binary(program: impl AsRef<Path>, arguments: &[&str], stdin: &[u8]) -
             let _ = input.write_all(&data);
         }
     });
-    let out = child.wait_with_output().unwrap_or_else(|e| panic!("cannot wait for {}: {e}", program.display()));
+    let out = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("cannot wait for {}: {e}", program.display()));
     let _ = feeder.join();
-    Output::parse(out.status.code().unwrap_or(-1), out.stdout, String::from_utf8_lossy(&out.stderr).into_owned())
+    Output::parse(
+        out.status.code().unwrap_or(-1),
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }

@@ -176,12 +176,13 @@ pub struct Checkpointer {
     last: Instant,
     policy: CheckpointPolicy,
     emitted: u64,
+    dirty: bool,
 }
 
 impl Checkpointer {
     /// Starts at `lsn`, with one entry per stream (its input state, if any).
     pub fn new(lsn: u64, streams: Vec<(StreamDescriptor, Option<Value>)>) -> Self {
-        Checkpointer { lsn, streams, records: 0, last: Instant::now(), policy: CheckpointPolicy::default(), emitted: 0 }
+        Checkpointer { lsn, streams, records: 0, last: Instant::now(), policy: CheckpointPolicy::default(), emitted: 0, dirty: true }
     }
 
     /// The LSN the next state will carry.
@@ -191,24 +192,34 @@ impl Checkpointer {
 
     /// Moves the position (never backwards): call only at a transaction boundary.
     pub fn advance(&mut self, lsn: u64) {
-        self.lsn = self.lsn.max(lsn);
+        if lsn > self.lsn {
+            self.lsn = lsn;
+            self.dirty = true;
+        }
     }
 
     /// Sets the state of stream `index`.
     pub fn set_stream(&mut self, index: usize, state: Value) {
         if let Some(entry) = self.streams.get_mut(index) {
             entry.1 = Some(state);
+            self.dirty = true;
         }
     }
 
     /// Counts one emitted record.
     pub fn count(&mut self) {
         self.records += 1;
+        self.dirty = true;
     }
 
     /// Whether the checkpoint policy asks for a state now.
     pub fn due(&self) -> bool {
         self.policy.is_due(self.records, self.last.elapsed())
+    }
+
+    /// Whether records were counted, or the position or a stream state changed, since the last state.
+    pub fn pending(&self) -> bool {
+        self.dirty
     }
 
     /// States emitted so far.
@@ -236,6 +247,7 @@ impl Checkpointer {
         self.records = 0;
         self.last = Instant::now();
         self.emitted += 1;
+        self.dirty = false;
         Ok(())
     }
 }

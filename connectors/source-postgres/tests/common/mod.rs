@@ -24,7 +24,10 @@ pub fn host_port() -> (String, u16) {
 }
 
 pub fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
 }
 
 /// Connects to database `db` of the test server.
@@ -33,7 +36,9 @@ pub async fn connect(db: &str) -> Client {
     let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&url);
     let (client, connection) = tokio_postgres::connect(&format!("{base}/{db}"), NoTls)
         .await
-        .unwrap_or_else(|e| panic!("cannot connect to the test server at {url}: {e}; run `scripts/pg.sh start`"));
+        .unwrap_or_else(|e| {
+            panic!("cannot connect to the test server at {url}: {e}; run `scripts/pg.sh start`")
+        });
     tokio::spawn(async move {
         let _ = connection.await;
     });
@@ -43,7 +48,10 @@ pub async fn connect(db: &str) -> Client {
 /// A fresh database named `name` (dropped first if it exists), optionally from a template.
 pub async fn fresh_db(name: &str, template: Option<&str>) -> Client {
     let admin = connect("postgres").await;
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.expect("drop");
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .await
+        .expect("drop");
     let create = match template {
         Some(t) => format!("CREATE DATABASE \"{name}\" TEMPLATE \"{t}\""),
         None => format!("CREATE DATABASE \"{name}\""),
@@ -61,7 +69,11 @@ pub fn config(db: &str) -> Value {
 /// Runs the connector; every line it prints must pass the official models.
 pub fn run(args: &[&str]) -> Output {
     let out = run_binary(BIN, args, b"");
-    assert!(out.invalid_lines.is_empty(), "invalid lines: {:?}", out.invalid_lines);
+    assert!(
+        out.invalid_lines.is_empty(),
+        "invalid lines: {:?}",
+        out.invalid_lines
+    );
     if let Err(report) = check_with_official_models(&out.stdout) {
         panic!("the official models reject our output: {report}");
     }
@@ -69,7 +81,13 @@ pub fn run(args: &[&str]) -> Output {
 }
 
 /// The discovered catalog, configured with `mode` for every stream (or only `only`).
-pub fn configured(dir: &TestDir, config_path: &str, mode: &str, only: Option<&[&str]>, cursor: Option<&str>) -> String {
+pub fn configured(
+    dir: &TestDir,
+    config_path: &str,
+    mode: &str,
+    only: Option<&[&str]>,
+    cursor: Option<&str>,
+) -> String {
     let out = run(&["discover", "--config", config_path]);
     let catalog = out.catalog().expect("catalog");
     let streams: Vec<Value> = catalog
@@ -84,5 +102,7 @@ pub fn configured(dir: &TestDir, config_path: &str, mode: &str, only: Option<&[&
             c
         })
         .collect();
-    dir.write_json("catalog.json", &json!({ "streams": streams })).display().to_string()
+    dir.write_json("catalog.json", &json!({ "streams": streams }))
+        .display()
+        .to_string()
 }

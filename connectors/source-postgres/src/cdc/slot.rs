@@ -1,0 +1,124 @@
+//! The replication slot on an ordinary connection: waiting until it is free,
+//! acknowledging the saved LSN, and the sync's target LSN.
+
+use std::time::Duration;
+
+use airbyte_sdk::Error;
+use tokio_postgres::Client;
+use tokio_postgres::error::SqlState;
+
+use super::state::{lsn_text, parse_lsn};
+use super::stream::MARKER_PREFIX;
+
+/// How long to wait for a slot that another session holds (often the
+/// walsender of the previous sync, still exiting).
+const SLOT_BUSY_WAIT: Duration = Duration::from_secs(15);
+
+fn sql_error(what: &'static str) -> impl Fn(tokio_postgres::Error) -> Error {
+    move |e| {
+        let detail = e.as_db_error().map(|d| d.message().to_owned()).unwrap_or_else(|| e.to_string());
+        if e.code() == Some(&SqlState::OBJECT_IN_USE) {
+            return Error::transient(format!("{what}: {detail} (the replication slot is in use by another process)")).with_source(e);
+        }
+        Error::transient(format!("{what}: {detail}")).with_source(e)
+    }
+}
+
+/// The slot's `confirmed_flush_lsn`, once no process holds the slot.
+async fn confirmed_flush_when_free(client: &Client, slot: &str) -> Result<Option<u64>, Error> {
+    let deadline = tokio::time::Instant::now() + SLOT_BUSY_WAIT;
+    loop {
+        let row = client
+            .query_opt(
+                "SELECT confirmed_flush_lsn::text, active_pid FROM pg_replication_slots WHERE slot_name = $1 AND database = current_database()",
+                &[&slot],
+            )
+            .await
+            .map_err(sql_error("could not read the replication slot"))?
+            .ok_or_else(|| {
+                Error::config(format!(
+                    "replication slot `{slot}` does not exist in this database: create it with SELECT pg_create_logical_replication_slot('{slot}', 'pgoutput')"
+                ))
+            })?;
+        let confirmed = row.get::<_, Option<String>>(0).as_deref().and_then(parse_lsn);
+        match row.get::<_, Option<i32>>(1) {
+            None => return Ok(confirmed),
+            Some(pid) if tokio::time::Instant::now() >= deadline => {
+                return Err(Error::transient(format!(
+                    "replication slot `{slot}` is in use by another process (pid {pid}); only one sync may read a slot at a time"
+                )));
+            }
+            Some(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+}
+
+/// Acknowledges `lsn` to the server: the slot's `confirmed_flush_lsn` moves
+/// there (never backwards) so the server may release older WAL.
+async fn advance(client: &Client, slot: &str, lsn: u64) -> Result<u64, Error> {
+    let row = client
+        .query_one("SELECT end_lsn::text FROM pg_replication_slot_advance($1, $2::text::pg_lsn)", &[&slot, &lsn_text(lsn)])
+        .await
+        .map_err(sql_error("could not acknowledge the saved position to the replication slot"))?;
+    let end = row.get::<_, Option<String>>(0).as_deref().and_then(parse_lsn).unwrap_or(lsn);
+    airbyte_sdk::tracing::info!("acknowledged {} to replication slot `{slot}`", lsn_text(end));
+    Ok(end)
+}
+
+/// Prepares the slot and returns where to stream from.
+///
+/// - With a saved LSN: acknowledges it (the previous sync's data is in the
+///   destination) and streams from it. A slot already past it lost changes the
+///   destination never got: an error, unless `tolerate_lost` (`While reading Data`).
+/// - Without one (the first sync): moves the slot to the current WAL position,
+///   as every stream will be snapshot after this point.
+pub async fn prepare(client: &Client, slot: &str, saved: Option<u64>, tolerate_lost: bool) -> Result<u64, Error> {
+    let confirmed = confirmed_flush_when_free(client, slot).await?.unwrap_or(0);
+    match saved {
+        Some(saved) if confirmed > saved => {
+            let message = format!(
+                "replication slot `{slot}` is at {} but the state is at {}: the changes in between were acknowledged without being synced",
+                lsn_text(confirmed),
+                lsn_text(saved)
+            );
+            if tolerate_lost {
+                airbyte_sdk::tracing::warn!("{message}; continuing from the slot's position");
+                Ok(confirmed)
+            } else {
+                Err(Error::config(format!("{message}. Reset the connection to sync everything again.")))
+            }
+        }
+        Some(saved) => {
+            if confirmed < saved {
+                advance(client, slot, saved).await?;
+            }
+            Ok(saved)
+        }
+        None => {
+            let current = current_lsn(client).await?;
+            if confirmed < current { advance(client, slot, current).await } else { Ok(confirmed) }
+        }
+    }
+}
+
+/// `pg_current_wal_lsn()`.
+pub async fn current_lsn(client: &Client) -> Result<u64, Error> {
+    let row = client.query_one("SELECT pg_current_wal_lsn()::text", &[]).await.map_err(sql_error("could not read the WAL position"))?;
+    let text: String = row.get(0);
+    parse_lsn(&text).ok_or_else(|| Error::system(format!("the server returned an invalid LSN `{text}`")))
+}
+
+/// Writes this sync's marker, a non-transactional logical message, and
+/// returns its LSN: the stream stops when it arrives, even on a database
+/// where only tables outside the publication change. `None` if the user may
+/// not write one (the stream then relies on keepalives).
+pub async fn write_marker(client: &Client) -> Option<u64> {
+    let sql = "SELECT pg_logical_emit_message(false, $1, 'sync target')::text";
+    match client.query_one(sql, &[&MARKER_PREFIX]).await {
+        Ok(row) => parse_lsn(&row.get::<_, String>(0)),
+        Err(e) => {
+            airbyte_sdk::tracing::debug!("no marker message: {e}");
+            None
+        }
+    }
+}
