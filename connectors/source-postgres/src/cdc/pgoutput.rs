@@ -146,7 +146,7 @@ pub enum Message<'a> {
         relations: Vec<u32>,
     },
     /// A logical decoding message (`pg_logical_emit_message`).
-    Message {
+    Logical {
         /// Whether it was emitted inside a transaction.
         transactional: bool,
         /// Its LSN.
@@ -305,7 +305,7 @@ pub fn decode(data: &[u8]) -> Result<Message<'_>> {
             let lsn = r.u64()?;
             let prefix = r.string()?;
             let len = r.u32()? as usize;
-            Message::Message { transactional: flags & 1 == 1, lsn, prefix, content: r.take(len)? }
+            Message::Logical { transactional: flags & 1 == 1, lsn, prefix, content: r.take(len)? }
         }
         other => return Err(DecodeError(format!("unknown message type {:?}", other as char))),
     };
@@ -412,7 +412,7 @@ pub(crate) mod tests {
     fn message() {
         let mut m = Builder::default().tag(b'M').tag(0).u64(99).string("airbyte").u32(3);
         m.0.extend_from_slice(b"abc");
-        assert_eq!(decode(&m.0), Ok(Message::Message { transactional: false, lsn: 99, prefix: "airbyte".into(), content: b"abc" }));
+        assert_eq!(decode(&m.0), Ok(Message::Logical { transactional: false, lsn: 99, prefix: "airbyte".into(), content: b"abc" }));
     }
 
     #[test]
