@@ -1,6 +1,6 @@
 //! Running a connector given as a binary path or a Docker image.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -75,7 +75,23 @@ impl<'a> Invocation<'a> {
 pub struct Running {
     /// The process (stdin and stdout are piped).
     pub child: Child,
+    /// For an image, the container's name: killing the `docker run` client
+    /// does not stop the container, so dropping this removes it.
+    container: Option<String>,
     _files: TestDir,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(name) = &self.container {
+            // Normally gone already (`--rm`); after a kill this stops it.
+            let _ = Command::new("docker")
+                .args(["rm", "-f", name])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
 }
 
 impl Connector {
@@ -109,7 +125,12 @@ impl Connector {
         }
     }
 
-    fn command(&self, invocation: &Invocation<'_>, files: &TestDir) -> Result<Command, Error> {
+    fn command(
+        &self,
+        invocation: &Invocation<'_>,
+        files: &TestDir,
+        container: Option<&str>,
+    ) -> Result<Command, Error> {
         let mut args = vec![invocation.command.to_owned()];
         let (mount, prefix): (Option<&Path>, PathBuf) = match self {
             Connector::Binary(_) => (None, files.path().to_path_buf()),
@@ -144,6 +165,9 @@ impl Connector {
             Connector::Image(image) => {
                 let mut c = Command::new("docker");
                 c.args(["run", "--rm", "-i", "--network", "host"]);
+                if let Some(name) = container {
+                    c.args(["--name", name]);
+                }
                 if let Some(dir) = mount {
                     c.arg("-v").arg(format!("{}:/data:ro", dir.display()));
                 }
@@ -167,12 +191,21 @@ impl Connector {
     /// Starts the connector; the caller feeds stdin and reads stdout.
     pub fn spawn(&self, invocation: &Invocation<'_>) -> Result<Running, Error> {
         let files = TestDir::new("connector");
-        let mut command = self.command(invocation, &files)?;
+        // A unique name, so a killed run's container can be removed.
+        let container = match self {
+            Connector::Image(_) => files
+                .path()
+                .file_name()
+                .map(|n| format!("airbyte-rs-{}", n.to_string_lossy())),
+            Connector::Binary(_) => None,
+        };
+        let mut command = self.command(invocation, &files, container.as_deref())?;
         let child = command
             .spawn()
             .map_err(|e| Error::Connector(format!("cannot start {}: {e}", self.describe())))?;
         Ok(Running {
             child,
+            container,
             _files: files,
         })
     }
@@ -187,15 +220,40 @@ impl Connector {
                 let _ = input.write_all(&data);
             }
         });
-        let out = running
+        let drain = |pipe: Option<Box<dyn Read + Send>>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                if let Some(mut pipe) = pipe {
+                    let _ = pipe.read_to_end(&mut bytes);
+                }
+                bytes
+            })
+        };
+        let stdout = drain(
+            running
+                .child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        );
+        let stderr = drain(
+            running
+                .child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        );
+        let status = running
             .child
-            .wait_with_output()
+            .wait()
             .map_err(|e| Error::Connector(format!("cannot wait for {}: {e}", self.describe())))?;
         let _ = feeder.join();
+        let stdout = stdout.join().unwrap_or_default();
+        let stderr = stderr.join().unwrap_or_default();
         Ok(Output::parse(
-            out.status.code().unwrap_or(-1),
-            out.stdout,
-            String::from_utf8_lossy(&out.stderr).into_owned(),
+            status.code().unwrap_or(-1),
+            stdout,
+            String::from_utf8_lossy(&stderr).into_owned(),
         ))
     }
 }

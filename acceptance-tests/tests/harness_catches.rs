@@ -176,3 +176,50 @@ fn a_destination_that_drops_the_state_id_is_caught() {
     // Only one of the two syncs ran, so the rows differ from the two-sync expectation too.
     assert_caught(&report, "destination", "test_write[0]/rows");
 }
+
+#[test]
+fn a_wrong_image_label_and_entrypoint_are_caught() {
+    let docker = std::process::Command::new("docker")
+        .arg("info")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !docker {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs a Docker engine to test images"
+        );
+        eprintln!("docker: no Docker engine available; image label test not run");
+        return;
+    }
+    let dir = TestDir::new("broken-image");
+    dir.write_text(
+        "Dockerfile",
+        "FROM airbyte-rs/example-source-generator:0.1.0\nLABEL io.airbyte.version=\"9.9.9\"\nENV AIRBYTE_ENTRYPOINT=\"/usr/bin/somewhere-else\"\n",
+    );
+    let image = "airbyte-rs/broken-labels:test";
+    let built = std::process::Command::new("docker")
+        .args(["build", "-q", "-t", image])
+        .arg(dir.path())
+        .output()
+        .expect("docker build");
+    assert!(
+        built.status.success(),
+        "docker build failed (run scripts/build-images.sh first): {}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let yaml = format!(
+        "connector_image: {image}\nbase_path: {}\nacceptance_tests:\n{SPEC}",
+        workspace().join("connectors").join(SOURCE).display()
+    );
+    let path = dir.write_text("acceptance-test-config.yml", &yaml);
+    let (config, base) = AcceptanceConfig::load(&path).expect("config");
+    let report =
+        run_suites(&Connector::Image(image.to_owned()), &config, &base).expect("suites ran");
+    let _ = std::process::Command::new("docker")
+        .args(["rmi", "-f", image])
+        .output();
+    assert_caught(&report, "spec", "test_image_labels");
+    assert_caught(&report, "spec", "test_image_environment_variables");
+    assert!(!report.has_failure("spec", "test_image_user"), "{report}");
+}
