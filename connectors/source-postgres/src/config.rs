@@ -1,5 +1,7 @@
 //! The spec: the same keys as Airbyte's source-postgres, so its configs work unchanged.
 
+pub use airbyte_postgres_common::SslMode;
+
 /// Connects to a PostgreSQL database and replicates its tables.
 #[airbyte_sdk::config(title = "Postgres Source Spec")]
 #[airbyte(groups = [("db", "Database"), ("auth", "Authentication"), ("security", "Security"), ("advanced", "Advanced")])]
@@ -38,57 +40,6 @@ pub struct PostgresConfig {
     /// Replication method for extracting data from the database.
     #[airbyte(order = 1, group = "advanced", title = "Replication Method")]
     pub replication_method: Option<ReplicationMethod>,
-}
-
-/// SSL connection modes.
-#[airbyte_sdk::config]
-#[airbyte(tag = "mode")]
-#[derive(Debug, Clone)]
-pub enum SslMode {
-    /// Disables encryption of communication between Airbyte and source database.
-    #[airbyte(rename = "disable")]
-    Disable,
-    /// Enables encryption only when required by the source database.
-    #[airbyte(rename = "allow")]
-    Allow,
-    /// Allows unencrypted connection only if the source database does not support encryption.
-    #[airbyte(rename = "prefer")]
-    Prefer,
-    /// Always require encryption. If the source database server does not support encryption, connection will fail.
-    #[airbyte(rename = "require")]
-    Require,
-    /// Always require encryption and verifies that the source database server has a valid SSL certificate.
-    #[airbyte(rename = "verify-ca", title = "verify-ca")]
-    VerifyCa {
-        /// CA certificate.
-        #[airbyte(order = 1, title = "CA Certificate", secret, multiline)]
-        ca_certificate: String,
-        /// Client certificate.
-        #[airbyte(order = 2, title = "Client Certificate", secret, multiline)]
-        client_certificate: Option<String>,
-        /// Client key.
-        #[airbyte(order = 3, title = "Client Key", secret, multiline)]
-        client_key: Option<String>,
-        /// Password for the client key, if it is encrypted (not supported: use an unencrypted key).
-        #[airbyte(order = 4, title = "Client key password", secret)]
-        client_key_password: Option<String>,
-    },
-    /// This is the most secure mode. Always require encryption and verifies the identity of the source database server.
-    #[airbyte(rename = "verify-full", title = "verify-full")]
-    VerifyFull {
-        /// CA certificate.
-        #[airbyte(order = 1, title = "CA Certificate", secret, multiline)]
-        ca_certificate: String,
-        /// Client certificate.
-        #[airbyte(order = 2, title = "Client Certificate", secret, multiline)]
-        client_certificate: Option<String>,
-        /// Client key.
-        #[airbyte(order = 3, title = "Client Key", secret, multiline)]
-        client_key: Option<String>,
-        /// Password for the client key, if it is encrypted (not supported: use an unencrypted key).
-        #[airbyte(order = 4, title = "Client key password", secret)]
-        client_key_password: Option<String>,
-    },
 }
 
 /// Replication method for extracting data from the database.
@@ -137,6 +88,20 @@ impl PostgresConfig {
         self.replication_method
             .clone()
             .unwrap_or(ReplicationMethod::Standard)
+    }
+
+    /// How to connect.
+    pub fn connect_options(&self) -> airbyte_postgres_common::ConnectOptions {
+        airbyte_postgres_common::ConnectOptions {
+            host: self.host.clone(),
+            port: self.port,
+            database: self.database.clone(),
+            username: self.username.clone(),
+            password: self.password.clone(),
+            jdbc_url_params: self.jdbc_url_params.clone(),
+            ssl_mode: self.ssl_mode.clone(),
+            application_name: "airbyte-rs source-postgres",
+        }
     }
 
     /// The schemas to read, `public` when the list is empty.

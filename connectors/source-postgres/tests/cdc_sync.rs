@@ -1,0 +1,321 @@
+//! CDC against the real test server: snapshot, changes, acknowledgement, TOAST, check.
+//!
+//! Needs the server of `scripts/pg.sh start` (wal_level=logical) and its URL in
+//! `AIRBYTE_TEST_PG_URL`. Each test uses its own database, slot and publication.
+
+use std::time::{Duration, Instant};
+
+use airbyte_sdk::protocol::{AirbyteStreamStatus, ConnectionStatus};
+use airbyte_sdk::testkit::{Output, TestDir, check_with_official_models, run_binary};
+use serde_json::{Map, Value, json};
+use tokio_postgres::{Client, NoTls};
+
+const BIN: &str = env!("CARGO_BIN_EXE_source-postgres");
+
+fn server_url() -> String {
+    std::env::var("AIRBYTE_TEST_PG_URL").unwrap_or_else(|_| {
+        panic!("AIRBYTE_TEST_PG_URL is not set: run `scripts/pg.sh start` (it prints the URL, normally postgres://postgres:postgres@127.0.0.1:54329/postgres)")
+    })
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
+}
+
+async fn connect(db: &str) -> Client {
+    let url = server_url();
+    let base = url.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(url.clone());
+    let (client, connection) = tokio_postgres::connect(&format!("{base}/{db}"), NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to the test server at {url}: {e}; run `scripts/pg.sh start`"));
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    client
+}
+
+/// A test database with `ddl` run in it, a publication for `tables` and a pgoutput slot.
+struct Fixture {
+    db: String,
+    slot: String,
+    publication: String,
+    dir: TestDir,
+}
+
+impl Fixture {
+    async fn new(name: &str, ddl: &str, tables: &str) -> (Fixture, Client) {
+        let fixture = Fixture { db: format!("cdc_test_{name}"), slot: format!("cdc_slot_{name}"), publication: format!("cdc_pub_{name}"), dir: TestDir::new(name) };
+        fixture.drop_all().await;
+        let admin = connect("postgres").await;
+        admin.batch_execute(&format!("CREATE DATABASE {}", fixture.db)).await.expect("create database");
+        let db = connect(&fixture.db).await;
+        db.batch_execute(ddl).await.expect("ddl");
+        db.batch_execute(&format!("CREATE PUBLICATION {} FOR TABLE {tables}", fixture.publication)).await.expect("publication");
+        db.execute("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", &[&fixture.slot]).await.expect("slot");
+        (fixture, db)
+    }
+
+    /// Drops the slot (waiting until it is free) and the database.
+    async fn drop_all(&self) {
+        let admin = connect("postgres").await;
+        for _ in 0..100 {
+            let active = admin
+                .query_opt("SELECT active FROM pg_replication_slots WHERE slot_name = $1", &[&self.slot])
+                .await
+                .expect("slots")
+                .map(|r| r.get::<_, bool>(0));
+            match active {
+                None => break,
+                Some(false) => {
+                    admin.execute("SELECT pg_drop_replication_slot($1)", &[&self.slot]).await.expect("drop slot");
+                    break;
+                }
+                Some(true) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.db)).await.expect("drop database");
+    }
+
+    fn config(&self, slot: &str, publication: &str) -> String {
+        let url = server_url();
+        let host_port = url.rsplit('@').next().unwrap_or_default().split('/').next().unwrap_or_default().to_owned();
+        let (host, port) = host_port.split_once(':').unwrap_or((&host_port, "5432"));
+        let config = json!({
+            "host": host, "port": port.parse::<u16>().expect("port"), "database": self.db, "username": "postgres", "password": "postgres",
+            "schemas": ["public"], "ssl_mode": {"mode": "disable"},
+            "replication_method": {"method": "CDC", "replication_slot": slot, "publication": publication, "initial_waiting_seconds": 5}
+        });
+        self.dir.write_json(&format!("config-{slot}-{publication}.json"), &config).display().to_string()
+    }
+
+    fn good_config(&self) -> String {
+        self.config(&self.slot, &self.publication)
+    }
+
+    /// The discovered catalog: `incremental` streams in CDC mode, the others full refresh.
+    fn catalog(&self, incremental: &[&str], full_refresh: &[&str]) -> String {
+        let out = run(&["discover", "--config", &self.good_config()]);
+        let catalog = out.catalog().expect("catalog");
+        let mut streams = Vec::new();
+        for s in &catalog.streams {
+            let stream = serde_json::to_value(s).expect("stream");
+            if incremental.contains(&s.name.as_str()) {
+                assert_eq!(s.default_cursor_field.as_deref(), Some(&["_ab_cdc_lsn".to_owned()][..]));
+                streams.push(json!({"stream": stream, "sync_mode": "incremental", "destination_sync_mode": "append_dedup",
+                    "cursor_field": ["_ab_cdc_lsn"], "primary_key": s.source_defined_primary_key}));
+            } else if full_refresh.contains(&s.name.as_str()) {
+                streams.push(json!({"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"}));
+            }
+        }
+        self.dir.write_json("catalog.json", &json!({ "streams": streams })).display().to_string()
+    }
+
+    /// Runs `read`, from `state` if given; returns the output and the state file for the next sync.
+    fn read(&self, catalog: &str, state: Option<&str>, label: &str) -> (Output, String) {
+        let config = self.good_config();
+        let mut args = vec!["read", "--config", &config, "--catalog", catalog];
+        if let Some(state) = state {
+            args.extend(["--state", state]);
+        }
+        let out = run(&args);
+        assert_eq!(out.exit_code, 0, "{label} failed: {}\n{}", out.stdout, out.stderr);
+        assert!(out.errors().is_empty(), "{label}: {:?}", out.errors());
+        let states = out.states();
+        assert!(!states.is_empty(), "{label}: no state");
+        for s in &states {
+            assert!(s.global.is_some() && s.stream.is_none(), "{label}: every state is GLOBAL: {s:?}");
+            assert!(s.source_stats.as_ref().and_then(|st| st.record_count).is_some(), "{label}: recordCount");
+        }
+        let counted: f64 = states.iter().filter_map(|s| s.source_stats.as_ref()?.record_count).sum();
+        assert_eq!(counted as usize, out.records().len(), "{label}: the states count every record");
+        let file = self.dir.write_json(&format!("state-{label}.json"), &out.final_states()).display().to_string();
+        (out, file)
+    }
+}
+
+fn run(args: &[&str]) -> Output {
+    let out = run_binary(BIN, args, b"");
+    assert!(out.invalid_lines.is_empty(), "invalid lines: {:?}", out.invalid_lines);
+    if let Err(report) = check_with_official_models(&out.stdout) {
+        panic!("the official models reject our output: {report}");
+    }
+    out
+}
+
+fn shared_lsn(out: &Output) -> u64 {
+    let global = out.last_state().and_then(|s| s.global.clone()).expect("a GLOBAL state");
+    let shared: Value = global.shared_state.expect("shared_state").as_str().parse().expect("json");
+    shared["lsn"].as_u64().unwrap_or_else(|| panic!("shared_state.lsn: {shared}"))
+}
+
+fn records(out: &Output, stream: &str) -> Vec<Map<String, Value>> {
+    out.records().iter().filter(|r| r.stream == stream).map(|r| r.data.to_map()).collect()
+}
+
+fn by_id(records: &[Map<String, Value>], id: i64) -> Vec<&Map<String, Value>> {
+    records.iter().filter(|r| r["id"] == json!(id)).collect()
+}
+
+async fn confirmed_flush(db: &Client, slot: &str) -> u64 {
+    let row = db.query_one("SELECT (confirmed_flush_lsn - '0/0')::int8 FROM pg_replication_slots WHERE slot_name = $1", &[&slot]).await.expect("slot");
+    row.get::<_, i64>(0) as u64
+}
+
+fn is_rfc3339_utc(text: &Value) -> bool {
+    let t = text.as_str().unwrap_or_default();
+    t.len() == 27 && t.as_bytes()[10] == b'T' && t.ends_with('Z')
+}
+
+#[test]
+fn snapshot_then_changes_then_newer_changes() {
+    let rt = runtime();
+    let (fx, db) = rt.block_on(Fixture::new(
+        "flow",
+        "CREATE TABLE items (id int PRIMARY KEY, name text, price numeric(10,2), seen timestamptz, tags text[]);
+         INSERT INTO items VALUES (1, 'one', 1.50, '2024-01-01 10:00+00', '{a,b}'), (2, 'two', 2.00, NULL, NULL), (3, 'three \"3\"', 3.25, NULL, '{}');
+         CREATE TABLE plain (v text);
+         INSERT INTO plain VALUES ('x'), ('y');",
+        "items",
+    ));
+    let catalog = fx.catalog(&["items"], &["plain"]);
+
+    // 1. The initial sync: a snapshot with the CDC columns, a GLOBAL state.
+    let (first, state1) = fx.read(&catalog, None, "first");
+    let items = records(&first, "items");
+    assert_eq!(items.len(), 3, "{}", first.stdout);
+    for r in &items {
+        assert!(r["_ab_cdc_lsn"].as_u64().is_some_and(|l| l > 0), "{r:?}");
+        assert!(is_rfc3339_utc(&r["_ab_cdc_updated_at"]), "{r:?}");
+        assert_eq!(r["_ab_cdc_deleted_at"], Value::Null);
+    }
+    assert_eq!(by_id(&items, 1)[0]["price"], json!(1.5));
+    assert_eq!(by_id(&items, 1)[0]["tags"], json!(["a", "b"]));
+    assert_eq!(by_id(&items, 1)[0]["seen"], json!("2024-01-01T10:00:00+00:00"));
+    assert_eq!(by_id(&items, 3)[0]["name"], json!("three \"3\""));
+    assert_eq!(records(&first, "plain").len(), 2, "the full refresh stream is read too");
+    for r in records(&first, "plain") {
+        assert!(!r.contains_key("_ab_cdc_lsn"), "a full refresh stream has no CDC columns");
+    }
+    for stream in ["items", "plain"] {
+        assert_eq!(first.statuses(stream), [AirbyteStreamStatus::Started, AirbyteStreamStatus::Running, AirbyteStreamStatus::Complete]);
+    }
+    let lsn1 = shared_lsn(&first);
+    let snapshot_lsn = items[0]["_ab_cdc_lsn"].as_u64().unwrap_or_default();
+
+    // 2. Insert, update, delete: the next sync emits exactly those.
+    rt.block_on(async {
+        db.batch_execute(
+            "INSERT INTO items VALUES (4, 'four', 4.00, NULL, NULL);
+             UPDATE items SET name = 'one again', price = 1.75 WHERE id = 1;
+             DELETE FROM items WHERE id = 2;",
+        )
+        .await
+        .expect("changes");
+    });
+    let began = Instant::now();
+    let (second, state2) = fx.read(&catalog, Some(&state1), "second");
+    let items = records(&second, "items");
+    assert_eq!(items.len(), 3, "only the three changes: {items:?}");
+    let (insert, update, delete) = (by_id(&items, 4)[0], by_id(&items, 1)[0], by_id(&items, 2)[0]);
+    assert_eq!(insert["name"], json!("four"));
+    assert_eq!(insert["_ab_cdc_deleted_at"], Value::Null);
+    assert_eq!(update["name"], json!("one again"));
+    assert_eq!(update["price"], json!(1.75));
+    assert_eq!(update["tags"], json!(["a", "b"]));
+    assert_eq!(update["_ab_cdc_deleted_at"], Value::Null);
+    assert!(is_rfc3339_utc(&delete["_ab_cdc_deleted_at"]), "{delete:?}");
+    assert_eq!(delete["_ab_cdc_deleted_at"], delete["_ab_cdc_updated_at"], "deleted at the commit time");
+    assert!(!delete.contains_key("name"), "a delete carries the old key only (REPLICA IDENTITY DEFAULT): {delete:?}");
+    for r in [insert, update, delete] {
+        assert!(r["_ab_cdc_lsn"].as_u64().is_some_and(|l| l > snapshot_lsn), "changes sort after the snapshot: {r:?}");
+        assert!(is_rfc3339_utc(&r["_ab_cdc_updated_at"]));
+    }
+    let lsns: Vec<u64> = [insert, update, delete].iter().map(|r| r["_ab_cdc_lsn"].as_u64().unwrap_or_default()).collect();
+    assert!(lsns.windows(2).all(|w| w[0] < w[1]), "in WAL order: {lsns:?}");
+    assert!(began.elapsed() < Duration::from_secs(5), "a sync with changes does not wait: {:?}", began.elapsed());
+    assert_eq!(records(&second, "plain").len(), 2, "full refresh streams are read again");
+    let lsn2 = shared_lsn(&second);
+    assert!(lsn2 > lsn1, "{lsn2} > {lsn1}");
+    let acknowledged = rt.block_on(confirmed_flush(&db, &fx.slot));
+    assert!(acknowledged >= lsn1, "the second sync acknowledged the first sync's LSN: {acknowledged} >= {lsn1}");
+    assert!(acknowledged < lsn2, "nothing is acknowledged past the input state: {acknowledged} < {lsn2}");
+
+    // 3. Only newer changes; the slot moves on to the second sync's LSN.
+    rt.block_on(async {
+        db.batch_execute("UPDATE items SET name = 'three again' WHERE id = 3").await.expect("change");
+    });
+    let (third, state3) = fx.read(&catalog, Some(&state2), "third");
+    let items = records(&third, "items");
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0]["name"], json!("three again"));
+    let acknowledged = rt.block_on(confirmed_flush(&db, &fx.slot));
+    assert!(acknowledged >= lsn2 && acknowledged > lsn1, "{acknowledged} >= {lsn2}");
+
+    // 4. Nothing new: nothing is read, and the sync does not wait for initial_waiting_seconds.
+    let began = Instant::now();
+    let (fourth, _) = fx.read(&catalog, Some(&state3), "fourth");
+    assert_eq!(records(&fourth, "items").len(), 0);
+    assert!(began.elapsed() < Duration::from_secs(5), "an idle sync ends at once: {:?}", began.elapsed());
+    assert!(shared_lsn(&fourth) >= shared_lsn(&third));
+
+    rt.block_on(fx.drop_all());
+}
+
+#[test]
+fn unchanged_toast_values_are_not_emitted_as_null() {
+    let rt = runtime();
+    let (fx, db) = rt.block_on(Fixture::new(
+        "toast",
+        "CREATE TABLE docs (id int PRIMARY KEY, body text, n int);
+         ALTER TABLE docs ALTER COLUMN body SET STORAGE EXTERNAL;
+         INSERT INTO docs SELECT 1, string_agg(md5(i::text), '') , 1 FROM generate_series(1, 1000) i;",
+        "docs",
+    ));
+    let catalog = fx.catalog(&["docs"], &[]);
+    let (first, state1) = fx.read(&catalog, None, "first");
+    let body = records(&first, "docs")[0]["body"].as_str().expect("body").to_owned();
+    assert_eq!(body.len(), 32_000);
+
+    rt.block_on(async {
+        db.batch_execute("UPDATE docs SET n = 2 WHERE id = 1").await.expect("update n");
+        db.batch_execute("UPDATE docs SET body = 'short', n = 3 WHERE id = 1").await.expect("update body");
+    });
+    let (second, _) = fx.read(&catalog, Some(&state1), "second");
+    let docs = records(&second, "docs");
+    assert_eq!(docs.len(), 2, "{docs:?}");
+    assert_eq!(docs[0]["n"], json!(2));
+    assert!(!docs[0].contains_key("body"), "an unchanged TOASTed value is left out, never null: {:?}", docs[0].keys().collect::<Vec<_>>());
+    assert_eq!(docs[1]["body"], json!("short"));
+    rt.block_on(fx.drop_all());
+}
+
+#[test]
+fn check_names_a_missing_slot_or_publication() {
+    let rt = runtime();
+    let (fx, _db) = rt.block_on(Fixture::new("check", "CREATE TABLE t (id int PRIMARY KEY);", "t"));
+    let status = |config: &str| {
+        let out = run(&["check", "--config", config]);
+        assert_eq!(out.exit_code, 0, "{}", out.stdout);
+        out.connection_status().cloned().expect("a connection status")
+    };
+    let ok = status(&fx.good_config());
+    assert_eq!(ok.status, ConnectionStatus::Succeeded, "{:?}", ok.message);
+
+    let no_slot = status(&fx.config("cdc_slot_missing", &fx.publication));
+    assert_eq!(no_slot.status, ConnectionStatus::Failed);
+    let message = no_slot.message.unwrap_or_default();
+    assert!(message.contains("cdc_slot_missing") && message.contains("pg_create_logical_replication_slot"), "{message}");
+
+    let no_publication = status(&fx.config(&fx.slot, "cdc_pub_missing"));
+    assert_eq!(no_publication.status, ConnectionStatus::Failed);
+    let message = no_publication.message.unwrap_or_default();
+    assert!(message.contains("cdc_pub_missing") && message.contains("CREATE PUBLICATION"), "{message}");
+
+    // A read with a missing slot fails with a config error too.
+    let catalog = fx.catalog(&["t"], &[]);
+    let out = run(&["read", "--config", &fx.config("cdc_slot_missing", &fx.publication), "--catalog", &catalog]);
+    assert_ne!(out.exit_code, 0);
+    let error = out.errors().first().map(|e| format!("{:?} {}", e.failure_type, e.message)).unwrap_or_default();
+    assert!(error.contains("Config") && error.contains("cdc_slot_missing"), "{error}");
+    rt.block_on(fx.drop_all());
+}
