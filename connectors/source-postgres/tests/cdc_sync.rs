@@ -19,15 +19,23 @@ fn server_url() -> String {
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
 }
 
 async fn connect(db: &str) -> Client {
     let url = server_url();
-    let base = url.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(url.clone());
+    let base = url
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_owned())
+        .unwrap_or(url.clone());
     let (client, connection) = tokio_postgres::connect(&format!("{base}/{db}"), NoTls)
         .await
-        .unwrap_or_else(|e| panic!("cannot connect to the test server at {url}: {e}; run `scripts/pg.sh start`"));
+        .unwrap_or_else(|e| {
+            panic!("cannot connect to the test server at {url}: {e}; run `scripts/pg.sh start`")
+        });
     tokio::spawn(async move {
         let _ = connection.await;
     });
@@ -44,14 +52,32 @@ struct Fixture {
 
 impl Fixture {
     async fn new(name: &str, ddl: &str, tables: &str) -> (Fixture, Client) {
-        let fixture = Fixture { db: format!("cdc_test_{name}"), slot: format!("cdc_slot_{name}"), publication: format!("cdc_pub_{name}"), dir: TestDir::new(name) };
+        let fixture = Fixture {
+            db: format!("cdc_test_{name}"),
+            slot: format!("cdc_slot_{name}"),
+            publication: format!("cdc_pub_{name}"),
+            dir: TestDir::new(name),
+        };
         fixture.drop_all().await;
         let admin = connect("postgres").await;
-        admin.batch_execute(&format!("CREATE DATABASE {}", fixture.db)).await.expect("create database");
+        admin
+            .batch_execute(&format!("CREATE DATABASE {}", fixture.db))
+            .await
+            .expect("create database");
         let db = connect(&fixture.db).await;
         db.batch_execute(ddl).await.expect("ddl");
-        db.batch_execute(&format!("CREATE PUBLICATION {} FOR TABLE {tables}", fixture.publication)).await.expect("publication");
-        db.execute("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", &[&fixture.slot]).await.expect("slot");
+        db.batch_execute(&format!(
+            "CREATE PUBLICATION {} FOR TABLE {tables}",
+            fixture.publication
+        ))
+        .await
+        .expect("publication");
+        db.execute(
+            "SELECT pg_create_logical_replication_slot($1, 'pgoutput')",
+            &[&fixture.slot],
+        )
+        .await
+        .expect("slot");
         (fixture, db)
     }
 
@@ -60,32 +86,51 @@ impl Fixture {
         let admin = connect("postgres").await;
         for _ in 0..100 {
             let active = admin
-                .query_opt("SELECT active FROM pg_replication_slots WHERE slot_name = $1", &[&self.slot])
+                .query_opt(
+                    "SELECT active FROM pg_replication_slots WHERE slot_name = $1",
+                    &[&self.slot],
+                )
                 .await
                 .expect("slots")
                 .map(|r| r.get::<_, bool>(0));
             match active {
                 None => break,
                 Some(false) => {
-                    admin.execute("SELECT pg_drop_replication_slot($1)", &[&self.slot]).await.expect("drop slot");
+                    admin
+                        .execute("SELECT pg_drop_replication_slot($1)", &[&self.slot])
+                        .await
+                        .expect("drop slot");
                     break;
                 }
                 Some(true) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         }
-        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.db)).await.expect("drop database");
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.db))
+            .await
+            .expect("drop database");
     }
 
     fn config(&self, slot: &str, publication: &str) -> String {
         let url = server_url();
-        let host_port = url.rsplit('@').next().unwrap_or_default().split('/').next().unwrap_or_default().to_owned();
+        let host_port = url
+            .rsplit('@')
+            .next()
+            .unwrap_or_default()
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
         let (host, port) = host_port.split_once(':').unwrap_or((&host_port, "5432"));
         let config = json!({
             "host": host, "port": port.parse::<u16>().expect("port"), "database": self.db, "username": "postgres", "password": "postgres",
             "schemas": ["public"], "ssl_mode": {"mode": "disable"},
             "replication_method": {"method": "CDC", "replication_slot": slot, "publication": publication, "initial_waiting_seconds": 5}
         });
-        self.dir.write_json(&format!("config-{slot}-{publication}.json"), &config).display().to_string()
+        self.dir
+            .write_json(&format!("config-{slot}-{publication}.json"), &config)
+            .display()
+            .to_string()
     }
 
     fn good_config(&self) -> String {
@@ -100,14 +145,20 @@ impl Fixture {
         for s in &catalog.streams {
             let stream = serde_json::to_value(s).expect("stream");
             if incremental.contains(&s.name.as_str()) {
-                assert_eq!(s.default_cursor_field.as_deref(), Some(&["_ab_cdc_lsn".to_owned()][..]));
+                assert_eq!(
+                    s.default_cursor_field.as_deref(),
+                    Some(&["_ab_cdc_lsn".to_owned()][..])
+                );
                 streams.push(json!({"stream": stream, "sync_mode": "incremental", "destination_sync_mode": "append_dedup",
                     "cursor_field": ["_ab_cdc_lsn"], "primary_key": s.source_defined_primary_key}));
             } else if full_refresh.contains(&s.name.as_str()) {
                 streams.push(json!({"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"}));
             }
         }
-        self.dir.write_json("catalog.json", &json!({ "streams": streams })).display().to_string()
+        self.dir
+            .write_json("catalog.json", &json!({ "streams": streams }))
+            .display()
+            .to_string()
     }
 
     /// Runs `read`, from `state` if given; returns the output and the state file for the next sync.
@@ -118,24 +169,52 @@ impl Fixture {
             args.extend(["--state", state]);
         }
         let out = run(&args);
-        assert_eq!(out.exit_code, 0, "{label} failed: {}\n{}", out.stdout, out.stderr);
+        assert_eq!(
+            out.exit_code, 0,
+            "{label} failed: {}\n{}",
+            out.stdout, out.stderr
+        );
         assert!(out.errors().is_empty(), "{label}: {:?}", out.errors());
         let states = out.states();
         assert!(!states.is_empty(), "{label}: no state");
         for s in &states {
-            assert!(s.global.is_some() && s.stream.is_none(), "{label}: every state is GLOBAL: {s:?}");
-            assert!(s.source_stats.as_ref().and_then(|st| st.record_count).is_some(), "{label}: recordCount");
+            assert!(
+                s.global.is_some() && s.stream.is_none(),
+                "{label}: every state is GLOBAL: {s:?}"
+            );
+            assert!(
+                s.source_stats
+                    .as_ref()
+                    .and_then(|st| st.record_count)
+                    .is_some(),
+                "{label}: recordCount"
+            );
         }
-        let counted: f64 = states.iter().filter_map(|s| s.source_stats.as_ref()?.record_count).sum();
-        assert_eq!(counted as usize, out.records().len(), "{label}: the states count every record");
-        let file = self.dir.write_json(&format!("state-{label}.json"), &out.final_states()).display().to_string();
+        let counted: f64 = states
+            .iter()
+            .filter_map(|s| s.source_stats.as_ref()?.record_count)
+            .sum();
+        assert_eq!(
+            counted as usize,
+            out.records().len(),
+            "{label}: the states count every record"
+        );
+        let file = self
+            .dir
+            .write_json(&format!("state-{label}.json"), &out.final_states())
+            .display()
+            .to_string();
         (out, file)
     }
 }
 
 fn run(args: &[&str]) -> Output {
     let out = run_binary(BIN, args, b"");
-    assert!(out.invalid_lines.is_empty(), "invalid lines: {:?}", out.invalid_lines);
+    assert!(
+        out.invalid_lines.is_empty(),
+        "invalid lines: {:?}",
+        out.invalid_lines
+    );
     if let Err(report) = check_with_official_models(&out.stdout) {
         panic!("the official models reject our output: {report}");
     }
@@ -143,13 +222,27 @@ fn run(args: &[&str]) -> Output {
 }
 
 fn shared_lsn(out: &Output) -> u64 {
-    let global = out.last_state().and_then(|s| s.global.clone()).expect("a GLOBAL state");
-    let shared: Value = global.shared_state.expect("shared_state").as_str().parse().expect("json");
-    shared["lsn"].as_u64().unwrap_or_else(|| panic!("shared_state.lsn: {shared}"))
+    let global = out
+        .last_state()
+        .and_then(|s| s.global.clone())
+        .expect("a GLOBAL state");
+    let shared: Value = global
+        .shared_state
+        .expect("shared_state")
+        .as_str()
+        .parse()
+        .expect("json");
+    shared["lsn"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("shared_state.lsn: {shared}"))
 }
 
 fn records(out: &Output, stream: &str) -> Vec<Map<String, Value>> {
-    out.records().iter().filter(|r| r.stream == stream).map(|r| r.data.to_map()).collect()
+    out.records()
+        .iter()
+        .filter(|r| r.stream == stream)
+        .map(|r| r.data.to_map())
+        .collect()
 }
 
 fn by_id(records: &[Map<String, Value>], id: i64) -> Vec<&Map<String, Value>> {
@@ -190,14 +283,31 @@ fn snapshot_then_changes_then_newer_changes() {
     }
     assert_eq!(by_id(&items, 1)[0]["price"], json!(1.5));
     assert_eq!(by_id(&items, 1)[0]["tags"], json!(["a", "b"]));
-    assert_eq!(by_id(&items, 1)[0]["seen"], json!("2024-01-01T10:00:00+00:00"));
+    assert_eq!(
+        by_id(&items, 1)[0]["seen"],
+        json!("2024-01-01T10:00:00+00:00")
+    );
     assert_eq!(by_id(&items, 3)[0]["name"], json!("three \"3\""));
-    assert_eq!(records(&first, "plain").len(), 2, "the full refresh stream is read too");
+    assert_eq!(
+        records(&first, "plain").len(),
+        2,
+        "the full refresh stream is read too"
+    );
     for r in records(&first, "plain") {
-        assert!(!r.contains_key("_ab_cdc_lsn"), "a full refresh stream has no CDC columns");
+        assert!(
+            !r.contains_key("_ab_cdc_lsn"),
+            "a full refresh stream has no CDC columns"
+        );
     }
     for stream in ["items", "plain"] {
-        assert_eq!(first.statuses(stream), [AirbyteStreamStatus::Started, AirbyteStreamStatus::Running, AirbyteStreamStatus::Complete]);
+        assert_eq!(
+            first.statuses(stream),
+            [
+                AirbyteStreamStatus::Started,
+                AirbyteStreamStatus::Running,
+                AirbyteStreamStatus::Complete
+            ]
+        );
     }
     let lsn1 = shared_lsn(&first);
     let snapshot_lsn = items[0]["_ab_cdc_lsn"].as_u64().unwrap_or_default();
@@ -216,7 +326,11 @@ fn snapshot_then_changes_then_newer_changes() {
     let (second, state2) = fx.read(&catalog, Some(&state1), "second");
     let items = records(&second, "items");
     assert_eq!(items.len(), 3, "only the three changes: {items:?}");
-    let (insert, update, delete) = (by_id(&items, 4)[0], by_id(&items, 1)[0], by_id(&items, 2)[0]);
+    let (insert, update, delete) = (
+        by_id(&items, 4)[0],
+        by_id(&items, 1)[0],
+        by_id(&items, 2)[0],
+    );
     assert_eq!(insert["name"], json!("four"));
     assert_eq!(insert["_ab_cdc_deleted_at"], Value::Null);
     assert_eq!(update["name"], json!("one again"));
@@ -224,38 +338,76 @@ fn snapshot_then_changes_then_newer_changes() {
     assert_eq!(update["tags"], json!(["a", "b"]));
     assert_eq!(update["_ab_cdc_deleted_at"], Value::Null);
     assert!(is_rfc3339_utc(&delete["_ab_cdc_deleted_at"]), "{delete:?}");
-    assert_eq!(delete["_ab_cdc_deleted_at"], delete["_ab_cdc_updated_at"], "deleted at the commit time");
-    assert!(!delete.contains_key("name"), "a delete carries the old key only (REPLICA IDENTITY DEFAULT): {delete:?}");
+    assert_eq!(
+        delete["_ab_cdc_deleted_at"], delete["_ab_cdc_updated_at"],
+        "deleted at the commit time"
+    );
+    assert!(
+        !delete.contains_key("name"),
+        "a delete carries the old key only (REPLICA IDENTITY DEFAULT): {delete:?}"
+    );
     for r in [insert, update, delete] {
-        assert!(r["_ab_cdc_lsn"].as_u64().is_some_and(|l| l > snapshot_lsn), "changes sort after the snapshot: {r:?}");
+        assert!(
+            r["_ab_cdc_lsn"].as_u64().is_some_and(|l| l > snapshot_lsn),
+            "changes sort after the snapshot: {r:?}"
+        );
         assert!(is_rfc3339_utc(&r["_ab_cdc_updated_at"]));
     }
-    let lsns: Vec<u64> = [insert, update, delete].iter().map(|r| r["_ab_cdc_lsn"].as_u64().unwrap_or_default()).collect();
-    assert!(lsns.windows(2).all(|w| w[0] < w[1]), "in WAL order: {lsns:?}");
-    assert!(began.elapsed() < Duration::from_secs(5), "a sync with changes does not wait: {:?}", began.elapsed());
-    assert_eq!(records(&second, "plain").len(), 2, "full refresh streams are read again");
+    let lsns: Vec<u64> = [insert, update, delete]
+        .iter()
+        .map(|r| r["_ab_cdc_lsn"].as_u64().unwrap_or_default())
+        .collect();
+    assert!(
+        lsns.windows(2).all(|w| w[0] < w[1]),
+        "in WAL order: {lsns:?}"
+    );
+    assert!(
+        began.elapsed() < Duration::from_secs(5),
+        "a sync with changes does not wait: {:?}",
+        began.elapsed()
+    );
+    assert_eq!(
+        records(&second, "plain").len(),
+        2,
+        "full refresh streams are read again"
+    );
     let lsn2 = shared_lsn(&second);
     assert!(lsn2 > lsn1, "{lsn2} > {lsn1}");
     let acknowledged = rt.block_on(confirmed_flush(&db, &fx.slot));
-    assert!(acknowledged >= lsn1, "the second sync acknowledged the first sync's LSN: {acknowledged} >= {lsn1}");
-    assert!(acknowledged < lsn2, "nothing is acknowledged past the input state: {acknowledged} < {lsn2}");
+    assert!(
+        acknowledged >= lsn1,
+        "the second sync acknowledged the first sync's LSN: {acknowledged} >= {lsn1}"
+    );
+    assert!(
+        acknowledged < lsn2,
+        "nothing is acknowledged past the input state: {acknowledged} < {lsn2}"
+    );
 
     // 3. Only newer changes; the slot moves on to the second sync's LSN.
     rt.block_on(async {
-        db.batch_execute("UPDATE items SET name = 'three again' WHERE id = 3").await.expect("change");
+        db.batch_execute("UPDATE items SET name = 'three again' WHERE id = 3")
+            .await
+            .expect("change");
     });
     let (third, state3) = fx.read(&catalog, Some(&state2), "third");
     let items = records(&third, "items");
     assert_eq!(items.len(), 1, "{items:?}");
     assert_eq!(items[0]["name"], json!("three again"));
     let acknowledged = rt.block_on(confirmed_flush(&db, &fx.slot));
-    assert!(acknowledged >= lsn2 && acknowledged > lsn1, "{acknowledged} >= {lsn2}");
+    assert!(
+        acknowledged >= lsn2 && acknowledged > lsn1,
+        "{acknowledged} >= {lsn2}"
+    );
 
     // 4. Nothing new: nothing is read, and the sync does not wait for initial_waiting_seconds.
     let began = Instant::now();
     let (fourth, _) = fx.read(&catalog, Some(&state3), "fourth");
     assert_eq!(records(&fourth, "items").len(), 0);
-    assert!(began.elapsed() < Duration::from_secs(5), "an idle sync ends at once: {:?}", began.elapsed());
+    assert!(
+        began.elapsed() < Duration::from_secs(5),
+        "an idle sync ends at once: {:?}",
+        began.elapsed()
+    );
     assert!(shared_lsn(&fourth) >= shared_lsn(&third));
 
     rt.block_on(fx.drop_all());
@@ -273,18 +425,29 @@ fn unchanged_toast_values_are_not_emitted_as_null() {
     ));
     let catalog = fx.catalog(&["docs"], &[]);
     let (first, state1) = fx.read(&catalog, None, "first");
-    let body = records(&first, "docs")[0]["body"].as_str().expect("body").to_owned();
+    let body = records(&first, "docs")[0]["body"]
+        .as_str()
+        .expect("body")
+        .to_owned();
     assert_eq!(body.len(), 32_000);
 
     rt.block_on(async {
-        db.batch_execute("UPDATE docs SET n = 2 WHERE id = 1").await.expect("update n");
-        db.batch_execute("UPDATE docs SET body = 'short', n = 3 WHERE id = 1").await.expect("update body");
+        db.batch_execute("UPDATE docs SET n = 2 WHERE id = 1")
+            .await
+            .expect("update n");
+        db.batch_execute("UPDATE docs SET body = 'short', n = 3 WHERE id = 1")
+            .await
+            .expect("update body");
     });
     let (second, _) = fx.read(&catalog, Some(&state1), "second");
     let docs = records(&second, "docs");
     assert_eq!(docs.len(), 2, "{docs:?}");
     assert_eq!(docs[0]["n"], json!(2));
-    assert!(!docs[0].contains_key("body"), "an unchanged TOASTed value is left out, never null: {:?}", docs[0].keys().collect::<Vec<_>>());
+    assert!(
+        !docs[0].contains_key("body"),
+        "an unchanged TOASTed value is left out, never null: {:?}",
+        docs[0].keys().collect::<Vec<_>>()
+    );
     assert_eq!(docs[1]["body"], json!("short"));
     rt.block_on(fx.drop_all());
 }
@@ -292,11 +455,17 @@ fn unchanged_toast_values_are_not_emitted_as_null() {
 #[test]
 fn check_names_a_missing_slot_or_publication() {
     let rt = runtime();
-    let (fx, _db) = rt.block_on(Fixture::new("check", "CREATE TABLE t (id int PRIMARY KEY);", "t"));
+    let (fx, _db) = rt.block_on(Fixture::new(
+        "check",
+        "CREATE TABLE t (id int PRIMARY KEY);",
+        "t",
+    ));
     let status = |config: &str| {
         let out = run(&["check", "--config", config]);
         assert_eq!(out.exit_code, 0, "{}", out.stdout);
-        out.connection_status().cloned().expect("a connection status")
+        out.connection_status()
+            .cloned()
+            .expect("a connection status")
     };
     let ok = status(&fx.good_config());
     assert_eq!(ok.status, ConnectionStatus::Succeeded, "{:?}", ok.message);
@@ -304,18 +473,226 @@ fn check_names_a_missing_slot_or_publication() {
     let no_slot = status(&fx.config("cdc_slot_missing", &fx.publication));
     assert_eq!(no_slot.status, ConnectionStatus::Failed);
     let message = no_slot.message.unwrap_or_default();
-    assert!(message.contains("cdc_slot_missing") && message.contains("pg_create_logical_replication_slot"), "{message}");
+    assert!(
+        message.contains("cdc_slot_missing")
+            && message.contains("pg_create_logical_replication_slot"),
+        "{message}"
+    );
 
     let no_publication = status(&fx.config(&fx.slot, "cdc_pub_missing"));
     assert_eq!(no_publication.status, ConnectionStatus::Failed);
     let message = no_publication.message.unwrap_or_default();
-    assert!(message.contains("cdc_pub_missing") && message.contains("CREATE PUBLICATION"), "{message}");
+    assert!(
+        message.contains("cdc_pub_missing") && message.contains("CREATE PUBLICATION"),
+        "{message}"
+    );
 
     // A read with a missing slot fails with a config error too.
     let catalog = fx.catalog(&["t"], &[]);
-    let out = run(&["read", "--config", &fx.config("cdc_slot_missing", &fx.publication), "--catalog", &catalog]);
+    let out = run(&[
+        "read",
+        "--config",
+        &fx.config("cdc_slot_missing", &fx.publication),
+        "--catalog",
+        &catalog,
+    ]);
     assert_ne!(out.exit_code, 0);
-    let error = out.errors().first().map(|e| format!("{:?} {}", e.failure_type, e.message)).unwrap_or_default();
-    assert!(error.contains("Config") && error.contains("cdc_slot_missing"), "{error}");
+    let error = out
+        .errors()
+        .first()
+        .map(|e| format!("{:?} {}", e.failure_type, e.message))
+        .unwrap_or_default();
+    assert!(
+        error.contains("Config") && error.contains("cdc_slot_missing"),
+        "{error}"
+    );
+    rt.block_on(fx.drop_all());
+}
+
+#[test]
+fn snapshot_resumes_after_the_saved_key_and_full_identity_deletes_carry_the_row() {
+    let rt = runtime();
+    let (fx, db) = rt.block_on(Fixture::new(
+        "resume",
+        "CREATE TABLE big (id int PRIMARY KEY, v text);
+         INSERT INTO big SELECT i, 'v' || i FROM generate_series(1, 12000) i;
+         CREATE TABLE full_id (id int PRIMARY KEY, v text);
+         ALTER TABLE full_id REPLICA IDENTITY FULL;
+         INSERT INTO full_id VALUES (1, 'one'), (2, 'two');",
+        "big, full_id",
+    ));
+    let catalog = fx.catalog(&["big", "full_id"], &[]);
+    let (first, state1) = fx.read(&catalog, None, "first");
+    assert_eq!(records(&first, "big").len(), 12_000);
+    // More than 10 000 records: a state in the middle of the snapshot names the last key read.
+    let progress: Vec<Value> = first
+        .states()
+        .iter()
+        .filter_map(|s| {
+            let g = s.global.as_ref()?;
+            let st = g
+                .stream_states
+                .iter()
+                .find(|st| st.stream_descriptor.name == "big")?;
+            let v: Value = st.stream_state.as_ref()?.as_str().parse().ok()?;
+            (v["state_type"] == "snapshot").then_some(v)
+        })
+        .collect();
+    assert_eq!(progress.len(), 1, "one checkpoint inside the snapshot");
+    assert_eq!(progress[0]["pk_name"], json!(["id"]));
+    assert_eq!(progress[0]["pk_val"], json!(["10000"]));
+
+    // A sync interrupted there resumes after key 10000 (and streams changes since the saved LSN).
+    let mut state: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(&state1).expect("state")).expect("json");
+    for s in state[0]["global"]["stream_states"]
+        .as_array_mut()
+        .expect("stream states")
+    {
+        if s["stream_descriptor"]["name"] == "big" {
+            s["stream_state"] = progress[0].clone();
+        }
+    }
+    let resumed_state = fx
+        .dir
+        .write_json("state-resume.json", &state)
+        .display()
+        .to_string();
+    let (resumed, _) = fx.read(&catalog, Some(&resumed_state), "resumed");
+    let big = records(&resumed, "big");
+    assert_eq!(big.len(), 2000, "rows 10001..=12000 only");
+    assert_eq!(big[0]["id"], json!(10_001));
+    assert!(
+        records(&resumed, "full_id").is_empty(),
+        "its snapshot was done"
+    );
+
+    // REPLICA IDENTITY FULL: a delete carries the whole old row; a key change deletes the old key.
+    rt.block_on(async {
+        db.batch_execute(
+            "DELETE FROM full_id WHERE id = 1; UPDATE big SET id = 20000 WHERE id = 5;",
+        )
+        .await
+        .expect("changes");
+    });
+    let (second, _) = fx.read(&catalog, Some(&state1), "second");
+    let deleted = records(&second, "full_id");
+    assert_eq!(deleted.len(), 1);
+    assert_eq!(
+        deleted[0]["v"],
+        json!("one"),
+        "the old row: {:?}",
+        deleted[0]
+    );
+    assert!(is_rfc3339_utc(&deleted[0]["_ab_cdc_deleted_at"]));
+    let big = records(&second, "big");
+    assert_eq!(big.len(), 2, "{big:?}");
+    assert_eq!(
+        (
+            big[0]["id"].clone(),
+            is_rfc3339_utc(&big[0]["_ab_cdc_deleted_at"])
+        ),
+        (json!(5), true),
+        "old key deleted"
+    );
+    assert_eq!(
+        (
+            big[1]["id"].clone(),
+            big[1]["v"].clone(),
+            big[1]["_ab_cdc_deleted_at"].clone()
+        ),
+        (json!(20_000), json!("v5"), Value::Null)
+    );
+    rt.block_on(fx.drop_all());
+}
+
+#[test]
+fn a_slot_in_use_is_a_transient_error_and_an_unpublished_table_a_config_error() {
+    let rt = runtime();
+    let (fx, db) = rt.block_on(Fixture::new(
+        "busy",
+        "CREATE TABLE t (id int PRIMARY KEY); CREATE TABLE unpublished (id int PRIMARY KEY);",
+        "t",
+    ));
+    let catalog = fx.catalog(&["t"], &[]);
+    let (_, state1) = fx.read(&catalog, None, "first");
+
+    // Another session streams from the slot.
+    let url = server_url();
+    let host_port = url
+        .rsplit('@')
+        .next()
+        .unwrap_or_default()
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let (host, port) = host_port.split_once(':').unwrap_or((&host_port, "5432"));
+    let holder = rt.block_on(async {
+        let config = pgwire_replication::ReplicationConfig::new(
+            host,
+            "postgres",
+            "postgres",
+            fx.db.as_str(),
+            fx.slot.as_str(),
+            fx.publication.as_str(),
+        )
+        .with_port(port.parse().expect("port"));
+        let mut client = pgwire_replication::ReplicationClient::connect(config)
+            .await
+            .expect("replication connection");
+        client.wait_started().await.expect("started");
+        client
+    });
+    let out = run(&[
+        "read",
+        "--config",
+        &fx.good_config(),
+        "--catalog",
+        &catalog,
+        "--state",
+        &state1,
+    ]);
+    assert_ne!(out.exit_code, 0);
+    let error = out
+        .errors()
+        .first()
+        .map(|e| format!("{:?} {}", e.failure_type, e.message))
+        .unwrap_or_default();
+    assert!(
+        error.contains("Transient") && error.contains("in use"),
+        "{error}"
+    );
+    assert_eq!(
+        out.statuses("t").last(),
+        Some(&AirbyteStreamStatus::Incomplete)
+    );
+    rt.block_on(async {
+        let mut holder = holder;
+        let _ = holder.shutdown().await;
+    });
+
+    // An incremental stream whose table is not in the publication.
+    let catalog = fx.catalog(&["unpublished"], &[]);
+    let _ = db;
+    let out = run(&[
+        "read",
+        "--config",
+        &fx.good_config(),
+        "--catalog",
+        &catalog,
+        "--state",
+        &state1,
+    ]);
+    assert_ne!(out.exit_code, 0);
+    let error = out
+        .errors()
+        .first()
+        .map(|e| format!("{:?} {}", e.failure_type, e.message))
+        .unwrap_or_default();
+    assert!(
+        error.contains("Config") && error.contains("ALTER PUBLICATION"),
+        "{error}"
+    );
     rt.block_on(fx.drop_all());
 }

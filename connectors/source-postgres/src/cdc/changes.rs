@@ -70,43 +70,75 @@ enum Op {
 impl Changes {
     /// A decoder for `streams`.
     pub fn new(streams: Vec<ChangeStream>) -> Self {
-        Changes { streams, relations: HashMap::new() }
+        Changes {
+            streams,
+            relations: HashMap::new(),
+        }
     }
 
     /// Learns (or relearns, after a schema change) a relation.
     pub fn relation(&mut self, r: Relation) {
-        let stream = self.streams.iter().position(|s| s.namespace == r.namespace && s.name == r.name);
+        let stream = self
+            .streams
+            .iter()
+            .position(|s| s.namespace == r.namespace && s.name == r.name);
         let mapped = stream.map(|index| {
             let s = &self.streams[index];
             let columns = r
                 .columns
                 .iter()
                 .map(|c| {
-                    s.columns.iter().find(|(name, _)| *name == c.name).map(|(name, kind)| {
-                        let mut key = serde_json::to_vec(name).unwrap_or_default();
-                        key.push(b':');
-                        Target { key, kind: kind.clone(), primary_key: s.primary_key.contains(name) }
-                    })
+                    s.columns
+                        .iter()
+                        .find(|(name, _)| *name == c.name)
+                        .map(|(name, kind)| {
+                            let mut key = serde_json::to_vec(name).unwrap_or_default();
+                            key.push(b':');
+                            Target {
+                                key,
+                                kind: kind.clone(),
+                                primary_key: s.primary_key.contains(name),
+                            }
+                        })
                 })
                 .collect();
-            Mapped { stream: s.output, columns, identity: r.columns.iter().map(|c| c.key).collect(), name: format!("{}.{}", r.namespace, r.name) }
+            Mapped {
+                stream: s.output,
+                columns,
+                identity: r.columns.iter().map(|c| c.key).collect(),
+                name: format!("{}.{}", r.namespace, r.name),
+            }
         });
         self.relations.insert(r.oid, mapped);
     }
 
     /// Emits the records of one Insert, Update or Delete (other messages emit
     /// nothing); returns how many were emitted.
-    pub fn apply(&self, message: &Message<'_>, lsn: u64, commit_time: &str, outs: &mut [StreamOutput]) -> Result<u64, Error> {
+    pub fn apply(
+        &self,
+        message: &Message<'_>,
+        lsn: u64,
+        commit_time: &str,
+        outs: &mut [StreamOutput],
+    ) -> Result<u64, Error> {
         let relation = match message {
-            Message::Insert { relation, .. } | Message::Update { relation, .. } | Message::Delete { relation, .. } => *relation,
+            Message::Insert { relation, .. }
+            | Message::Update { relation, .. }
+            | Message::Delete { relation, .. } => *relation,
             _ => return Ok(0),
         };
         let mapped = match self.relations.get(&relation) {
             Some(Some(mapped)) => mapped,
             Some(None) => return Ok(0), // a table of the publication that is not synced
-            None => return Err(Error::system(format!("pgoutput: a change of relation {relation} came before its Relation message"))),
+            None => {
+                return Err(Error::system(format!(
+                    "pgoutput: a change of relation {relation} came before its Relation message"
+                )));
+            }
         };
-        let out = outs.get_mut(mapped.stream).ok_or_else(|| Error::system("pgoutput: a change maps to no stream output"))?;
+        let out = outs
+            .get_mut(mapped.stream)
+            .ok_or_else(|| Error::system("pgoutput: a change maps to no stream output"))?;
         let meta = Meta { lsn, commit_time };
         match message {
             Message::Insert { new, .. } => {
@@ -121,20 +153,40 @@ impl Changes {
                 };
                 let key_changed = match old {
                     Some((OldKind::Key, _)) => true,
-                    Some((OldKind::Full, old)) => mapped.columns.iter().enumerate().any(|(i, c)| {
-                        c.as_ref().is_some_and(|c| c.primary_key) && !matches!(new.get(i), Some(Datum::Unchanged)) && old.get(i) != new.get(i)
-                    }),
+                    Some((OldKind::Full, old)) => {
+                        mapped.columns.iter().enumerate().any(|(i, c)| {
+                            c.as_ref().is_some_and(|c| c.primary_key)
+                                && !matches!(new.get(i), Some(Datum::Unchanged))
+                                && old.get(i) != new.get(i)
+                        })
+                    }
                     None => false,
                 };
                 if let (true, Some((kind, old))) = (key_changed, old) {
-                    write(out, mapped, old, None, *kind == OldKind::Key, Op::Delete, &meta)?;
+                    write(
+                        out,
+                        mapped,
+                        old,
+                        None,
+                        *kind == OldKind::Key,
+                        Op::Delete,
+                        &meta,
+                    )?;
                     emitted += 1;
                 }
                 write(out, mapped, new, full_old, false, Op::Upsert, &meta)?;
                 Ok(emitted + 1)
             }
             Message::Delete { kind, old, .. } => {
-                write(out, mapped, old, None, *kind == OldKind::Key, Op::Delete, &meta)?;
+                write(
+                    out,
+                    mapped,
+                    old,
+                    None,
+                    *kind == OldKind::Key,
+                    Op::Delete,
+                    &meta,
+                )?;
                 Ok(1)
             }
             _ => Ok(0),
@@ -148,7 +200,15 @@ struct Meta<'a> {
 }
 
 /// Emits one record (see [`write_data`]).
-fn write(out: &mut StreamOutput, mapped: &Mapped, values: &[Datum<'_>], fallback: Option<&[Datum<'_>]>, identity_only: bool, op: Op, meta: &Meta<'_>) -> Result<(), Error> {
+fn write(
+    out: &mut StreamOutput,
+    mapped: &Mapped,
+    values: &[Datum<'_>],
+    fallback: Option<&[Datum<'_>]>,
+    identity_only: bool,
+    op: Op,
+    meta: &Meta<'_>,
+) -> Result<(), Error> {
     let mut bad = Ok(());
     out.record_with(|buf| {
         bad = write_data(buf, mapped, values, fallback, identity_only, op, meta);
@@ -221,13 +281,23 @@ mod tests {
     use super::*;
 
     fn relation() -> Relation {
-        let col = |key, name: &str, type_oid| RelationColumn { key, name: name.into(), type_oid, type_modifier: -1 };
+        let col = |key, name: &str, type_oid| RelationColumn {
+            key,
+            name: name.into(),
+            type_oid,
+            type_modifier: -1,
+        };
         Relation {
             oid: 7,
             namespace: "public".into(),
             name: "t".into(),
             replica_identity: b'd',
-            columns: vec![col(true, "id", 23), col(false, "body", 25), col(false, "n", 1700), col(false, "hidden", 25)],
+            columns: vec![
+                col(true, "id", 23),
+                col(false, "body", 25),
+                col(false, "n", 1700),
+                col(false, "hidden", 25),
+            ],
         }
     }
 
@@ -236,7 +306,11 @@ mod tests {
             output: 0,
             namespace: "public".into(),
             name: "t".into(),
-            columns: vec![("id".into(), Kind::Integer), ("body".into(), Kind::Text), ("n".into(), Kind::Numeric)],
+            columns: vec![
+                ("id".into(), Kind::Integer),
+                ("body".into(), Kind::Text),
+                ("n".into(), Kind::Numeric),
+            ],
             primary_key: vec!["id".into()],
         }]);
         c.relation(relation());
@@ -246,13 +320,22 @@ mod tests {
     /// The data of each record `payloads` make, as `Changes::apply` would emit them.
     fn emit(payloads: Vec<Vec<u8>>) -> Vec<serde_json::Value> {
         let c = changes();
-        let Some(Some(mapped)) = c.relations.get(&7) else { panic!("relation 7 is mapped") };
-        let meta = Meta { lsn: 100, commit_time: "2024-01-01T00:00:00.000000Z" };
+        let Some(Some(mapped)) = c.relations.get(&7) else {
+            panic!("relation 7 is mapped")
+        };
+        let meta = Meta {
+            lsn: 100,
+            commit_time: "2024-01-01T00:00:00.000000Z",
+        };
         let mut records = Vec::new();
         let mut one = |values: &[Datum<'_>], fallback, identity_only, op| {
             let mut buf = Vec::new();
-            write_data(&mut buf, mapped, values, fallback, identity_only, op, &meta).expect("write");
-            records.push(serde_json::from_slice(&buf).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&buf))));
+            write_data(&mut buf, mapped, values, fallback, identity_only, op, &meta)
+                .expect("write");
+            records.push(
+                serde_json::from_slice(&buf)
+                    .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&buf))),
+            );
         };
         for p in &payloads {
             match decode(p).expect("decode") {
@@ -263,7 +346,9 @@ mod tests {
                     }
                     one(&new, None, false, Op::Upsert)
                 }
-                Message::Delete { kind, old, .. } => one(&old, None, kind == OldKind::Key, Op::Delete),
+                Message::Delete { kind, old, .. } => {
+                    one(&old, None, kind == OldKind::Key, Op::Delete)
+                }
                 _ => {}
             }
         }
@@ -272,23 +357,66 @@ mod tests {
 
     #[test]
     fn records() {
-        let insert = Builder::default().tag(b'I').u32(7).tag(b'N').tuple(&[Some(Some("1")), Some(Some("a\\b \"q\"")), Some(Some("1.50")), Some(Some("x"))]);
-        let toast = Builder::default().tag(b'U').u32(7).tag(b'N').tuple(&[Some(Some("1")), Some(None), None, Some(None)]);
-        let delete = Builder::default().tag(b'D').u32(7).tag(b'K').tuple(&[Some(Some("1")), None, None, None]);
-        let rekey = Builder::default().tag(b'U').u32(7).tag(b'K').tuple(&[Some(Some("1")), None, None, None]).tag(b'N').tuple(&[
-            Some(Some("2")),
-            Some(Some("b")),
+        let insert = Builder::default().tag(b'I').u32(7).tag(b'N').tuple(&[
+            Some(Some("1")),
+            Some(Some("a\\b \"q\"")),
+            Some(Some("1.50")),
+            Some(Some("x")),
+        ]);
+        let toast = Builder::default().tag(b'U').u32(7).tag(b'N').tuple(&[
+            Some(Some("1")),
+            Some(None),
+            None,
+            Some(None),
+        ]);
+        let delete = Builder::default().tag(b'D').u32(7).tag(b'K').tuple(&[
+            Some(Some("1")),
+            None,
             None,
             None,
         ]);
+        let rekey = Builder::default()
+            .tag(b'U')
+            .u32(7)
+            .tag(b'K')
+            .tuple(&[Some(Some("1")), None, None, None])
+            .tag(b'N')
+            .tuple(&[Some(Some("2")), Some(Some("b")), None, None]);
         let got = emit(vec![insert.0, toast.0, delete.0, rekey.0]);
         let meta = r#""_ab_cdc_lsn":100,"_ab_cdc_updated_at":"2024-01-01T00:00:00.000000Z""#;
         let expect = |s: &str| -> serde_json::Value { serde_json::from_str(s).expect("json") };
-        assert_eq!(got[0], expect(&format!(r#"{{"id":1,"body":"a\\b \"q\"","n":1.50,{meta},"_ab_cdc_deleted_at":null}}"#)));
-        assert_eq!(got[1], expect(&format!(r#"{{"id":1,"n":null,{meta},"_ab_cdc_deleted_at":null}}"#)), "unchanged TOAST: absent, not null");
-        assert_eq!(got[2], expect(&format!(r#"{{"id":1,{meta},"_ab_cdc_deleted_at":"2024-01-01T00:00:00.000000Z"}}"#)));
-        assert_eq!(got[3], expect(&format!(r#"{{"id":1,{meta},"_ab_cdc_deleted_at":"2024-01-01T00:00:00.000000Z"}}"#)), "old key deleted");
-        assert_eq!(got[4], expect(&format!(r#"{{"id":2,"body":"b","n":null,{meta},"_ab_cdc_deleted_at":null}}"#)));
+        assert_eq!(
+            got[0],
+            expect(&format!(
+                r#"{{"id":1,"body":"a\\b \"q\"","n":1.50,{meta},"_ab_cdc_deleted_at":null}}"#
+            ))
+        );
+        assert_eq!(
+            got[1],
+            expect(&format!(
+                r#"{{"id":1,"n":null,{meta},"_ab_cdc_deleted_at":null}}"#
+            )),
+            "unchanged TOAST: absent, not null"
+        );
+        assert_eq!(
+            got[2],
+            expect(&format!(
+                r#"{{"id":1,{meta},"_ab_cdc_deleted_at":"2024-01-01T00:00:00.000000Z"}}"#
+            ))
+        );
+        assert_eq!(
+            got[3],
+            expect(&format!(
+                r#"{{"id":1,{meta},"_ab_cdc_deleted_at":"2024-01-01T00:00:00.000000Z"}}"#
+            )),
+            "old key deleted"
+        );
+        assert_eq!(
+            got[4],
+            expect(&format!(
+                r#"{{"id":2,"body":"b","n":null,{meta},"_ab_cdc_deleted_at":null}}"#
+            ))
+        );
         assert_eq!(got.len(), 5);
     }
 }

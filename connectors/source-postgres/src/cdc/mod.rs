@@ -16,7 +16,9 @@ mod stream;
 use std::time::Duration;
 
 use airbyte_sdk::Error;
-use airbyte_sdk::protocol::{AirbyteStreamStatus, ConfiguredAirbyteCatalog, StreamDescriptor, SyncMode};
+use airbyte_sdk::protocol::{
+    AirbyteStreamStatus, ConfiguredAirbyteCatalog, StreamDescriptor, SyncMode,
+};
 use airbyte_sdk::source::{InputState, SourceOutput, StreamOutput};
 use tokio_postgres::Client;
 
@@ -33,9 +35,22 @@ use crate::types::Kind;
 
 /// Checks what CDC needs: wal_level=logical, the slot (pgoutput) and the publication.
 pub async fn check(client: &Client, config: &PostgresConfig) -> Result<(), Error> {
-    let ReplicationMethod::Cdc { replication_slot, publication, .. } = config.method() else { return Ok(()) };
-    let q = |e: tokio_postgres::Error| Error::transient("could not check the replication settings").with_source(e);
-    let wal_level: String = client.query_one("SHOW wal_level", &[]).await.map_err(q)?.get(0);
+    let ReplicationMethod::Cdc {
+        replication_slot,
+        publication,
+        ..
+    } = config.method()
+    else {
+        return Ok(());
+    };
+    let q = |e: tokio_postgres::Error| {
+        Error::transient("could not check the replication settings").with_source(e)
+    };
+    let wal_level: String = client
+        .query_one("SHOW wal_level", &[])
+        .await
+        .map_err(q)?
+        .get(0);
     if wal_level != "logical" {
         return Err(Error::config(format!(
             "CDC needs wal_level = logical, but the server has wal_level = {wal_level}: set it in postgresql.conf and restart the server"
@@ -59,7 +74,13 @@ pub async fn check(client: &Client, config: &PostgresConfig) -> Result<(), Error
         }
         Some(_) => {}
     }
-    let exists = client.query_opt("SELECT 1 FROM pg_publication WHERE pubname = $1", &[&publication]).await.map_err(q)?;
+    let exists = client
+        .query_opt(
+            "SELECT 1 FROM pg_publication WHERE pubname = $1",
+            &[&publication],
+        )
+        .await
+        .map_err(q)?;
     if exists.is_none() {
         return Err(Error::config(format!(
             "publication `{publication}` does not exist: create it with CREATE PUBLICATION {publication} FOR TABLE ..."
@@ -80,12 +101,26 @@ struct Planned {
 /// Reads the catalog in CDC mode: snapshots of new incremental streams, the
 /// changes from the slot up to the WAL position at the start of the sync, then
 /// full refresh streams; GLOBAL states throughout (see [`state`]).
-pub async fn read(config: &PostgresConfig, catalog: &ConfiguredAirbyteCatalog, state: &InputState, out: &SourceOutput) -> Result<(), Error> {
-    let ReplicationMethod::Cdc { plugin, replication_slot, publication, initial_waiting_seconds, lsn_commit_behaviour } = config.method() else {
+pub async fn read(
+    config: &PostgresConfig,
+    catalog: &ConfiguredAirbyteCatalog,
+    state: &InputState,
+    out: &SourceOutput,
+) -> Result<(), Error> {
+    let ReplicationMethod::Cdc {
+        plugin,
+        replication_slot,
+        publication,
+        initial_waiting_seconds,
+        lsn_commit_behaviour,
+    } = config.method()
+    else {
         return Err(Error::system("cdc::read needs the CDC replication method"));
     };
     if plugin != "pgoutput" {
-        return Err(Error::config(format!("the logical decoding plugin `{plugin}` is not supported: use pgoutput")));
+        return Err(Error::config(format!(
+            "the logical decoding plugin `{plugin}` is not supported: use pgoutput"
+        )));
     }
     let client = connect(config).await?;
     check(&client, config).await?;
@@ -94,12 +129,17 @@ pub async fn read(config: &PostgresConfig, catalog: &ConfiguredAirbyteCatalog, s
     for p in &plan {
         out.status(&p.descriptor, AirbyteStreamStatus::Started)?;
     }
-    let mut outs: Vec<StreamOutput> = plan.iter().map(|p| out.stream(p.descriptor.clone())).collect();
+    let mut outs: Vec<StreamOutput> = plan
+        .iter()
+        .map(|p| out.stream(p.descriptor.clone()))
+        .collect();
     let settings = Settings {
         slot: &replication_slot,
         publication: &publication,
         wait: Duration::from_secs(u64::from(initial_waiting_seconds.max(1))),
-        ack_while_reading: lsn_commit_behaviour.trim().eq_ignore_ascii_case("While reading Data"),
+        ack_while_reading: lsn_commit_behaviour
+            .trim()
+            .eq_ignore_ascii_case("While reading Data"),
     };
     let result = run(&client, config, &settings, &plan, &input, &mut outs, out).await;
     match result {
@@ -129,8 +169,22 @@ struct Settings<'a> {
 }
 
 /// Resolves every configured stream: its table, columns, mode and where it starts.
-async fn plan(client: &Client, catalog: &ConfiguredAirbyteCatalog, publication: &str, input: &CdcInput) -> Result<Vec<Planned>, Error> {
-    let mut schemas: Vec<String> = catalog.streams.iter().map(|c| c.stream.namespace.clone().unwrap_or_else(|| "public".to_owned())).collect();
+async fn plan(
+    client: &Client,
+    catalog: &ConfiguredAirbyteCatalog,
+    publication: &str,
+    input: &CdcInput,
+) -> Result<Vec<Planned>, Error> {
+    let mut schemas: Vec<String> = catalog
+        .streams
+        .iter()
+        .map(|c| {
+            c.stream
+                .namespace
+                .clone()
+                .unwrap_or_else(|| "public".to_owned())
+        })
+        .collect();
     schemas.sort();
     schemas.dedup();
     let tables = catalog::tables(client, &schemas).await?;
@@ -138,15 +192,26 @@ async fn plan(client: &Client, catalog: &ConfiguredAirbyteCatalog, publication: 
     let mut planned = Vec::with_capacity(catalog.streams.len());
     for configured in &catalog.streams {
         let descriptor = configured.stream.descriptor();
-        let schema = configured.stream.namespace.clone().unwrap_or_else(|| "public".to_owned());
+        let schema = configured
+            .stream
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "public".to_owned());
         let table = tables
             .iter()
             .find(|t| t.schema == schema && t.name == configured.stream.name)
             .cloned()
-            .ok_or_else(|| Error::config(format!("table {schema}.{} does not exist or cannot be read", configured.stream.name)))?;
+            .ok_or_else(|| {
+                Error::config(format!(
+                    "table {schema}.{} does not exist or cannot be read",
+                    configured.stream.name
+                ))
+            })?;
         let cdc = configured.sync_mode == SyncMode::Incremental;
         if cdc && table.primary_key.is_empty() {
-            return Err(Error::config(format!("stream `{descriptor}` has no primary key, so CDC cannot sync it incrementally: sync it as full refresh")));
+            return Err(Error::config(format!(
+                "stream `{descriptor}` has no primary key, so CDC cannot sync it incrementally: sync it as full refresh"
+            )));
         }
         if cdc && !published.contains(&format!("{}.{}", table.schema, table.name)) {
             return Err(Error::config(format!(
@@ -160,7 +225,13 @@ async fn plan(client: &Client, catalog: &ConfiguredAirbyteCatalog, publication: 
         }
         let columns = read::selected_columns(&table, configured);
         let start = input.start(&descriptor, &table.primary_key, cdc);
-        planned.push(Planned { descriptor, table, columns, cdc, start });
+        planned.push(Planned {
+            descriptor,
+            table,
+            columns,
+            cdc,
+            start,
+        });
     }
     Ok(planned)
 }
@@ -174,25 +245,34 @@ async fn run(
     outs: &mut [StreamOutput],
     out: &SourceOutput,
 ) -> Result<(), Error> {
-    // 1. Acknowledge the saved position, fix where the stream starts and ends.
-    let start = slot::prepare(client, settings.slot, input.lsn, settings.ack_while_reading).await?;
-    let target = slot::current_lsn(client).await?;
+    // 1. Fix where the stream ends; acknowledge the saved position, where it starts.
+    let cdc_streams = plan.iter().filter(|p| p.cdc).count();
+    let target = slot::sync_target(client, cdc_streams > 0).await?;
+    let slot::Start {
+        lsn: start,
+        restart,
+    } = slot::prepare(
+        client,
+        settings.slot,
+        input.lsn,
+        settings.ack_while_reading,
+        target,
+    )
+    .await?;
     let initial = plan
         .iter()
         .map(|p| {
             let state = match &p.start {
                 StreamStart::Done => Some(state::cdc_done()),
-                StreamStart::Resume(values) => Some(state::snapshot_progress(&p.table.primary_key, values)),
+                StreamStart::Resume(values) => {
+                    Some(state::snapshot_progress(&p.table.primary_key, values))
+                }
                 StreamStart::Fresh => None,
             };
             (p.descriptor.clone(), state)
         })
         .collect();
     let mut ck = Checkpointer::new(start, initial);
-    let cdc_streams = plan.iter().filter(|p| p.cdc).count();
-    if cdc_streams > 0 && target > start {
-        slot::write_marker(client).await;
-    }
 
     // 2. Snapshots of incremental streams that have none yet.
     for (index, p) in plan.iter().enumerate() {
@@ -203,8 +283,17 @@ async fn run(
             StreamStart::Resume(values) => Some(values.clone()),
             _ => None,
         };
-        let snapshot = Snapshot { index, table: &p.table, columns: &p.columns, cdc: true, resume };
-        let rows = snapshot.run(client, &mut ck, &mut outs[index], out).await.map_err(|e| e.with_stream(p.descriptor.clone()))?;
+        let snapshot = Snapshot {
+            index,
+            table: &p.table,
+            columns: &p.columns,
+            cdc: Some(restart),
+            resume,
+        };
+        let rows = snapshot
+            .run(client, &mut ck, &mut outs[index], out)
+            .await
+            .map_err(|e| e.with_stream(p.descriptor.clone()))?;
         airbyte_sdk::tracing::info!("snapshot of `{}`: {rows} rows", p.descriptor);
         ck.emit(out)?;
     }
@@ -219,7 +308,19 @@ async fn run(
                     output,
                     namespace: p.table.schema.clone(),
                     name: p.table.name.clone(),
-                    columns: p.columns.iter().map(|c| (c.name.clone(), p.table.column(&c.name).map(|t| t.kind()).unwrap_or(Kind::Text))).collect(),
+                    columns: p
+                        .columns
+                        .iter()
+                        .map(|c| {
+                            (
+                                c.name.clone(),
+                                p.table
+                                    .column(&c.name)
+                                    .map(|t| t.kind())
+                                    .unwrap_or(Kind::Text),
+                            )
+                        })
+                        .collect(),
                     primary_key: p.table.primary_key.clone(),
                 })
                 .collect(),
@@ -254,8 +355,17 @@ async fn run(
             StreamStart::Resume(values) => Some(values.clone()),
             _ => None,
         };
-        let snapshot = Snapshot { index, table: &p.table, columns: &p.columns, cdc: false, resume };
-        snapshot.run(client, &mut ck, &mut outs[index], out).await.map_err(|e| e.with_stream(p.descriptor.clone()))?;
+        let snapshot = Snapshot {
+            index,
+            table: &p.table,
+            columns: &p.columns,
+            cdc: None,
+            resume,
+        };
+        snapshot
+            .run(client, &mut ck, &mut outs[index], out)
+            .await
+            .map_err(|e| e.with_stream(p.descriptor.clone()))?;
         ck.emit(out)?;
     }
 

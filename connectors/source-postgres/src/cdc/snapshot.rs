@@ -4,19 +4,26 @@
 //!
 //! How the snapshot meets the stream: the slot position the changes are read
 //! from is fixed (and saved in the state) before any snapshot starts. Every
-//! transaction that commits after it is streamed, so a change made while a
-//! table is copied is in the copy, or in the stream, or in both
-//! (at-least-once). Snapshot rows carry `_ab_cdc_lsn` = `pg_current_wal_lsn()`
-//! as the copy starts, higher than the LSN of any change the copy already
-//! holds, so a destination that keeps the highest `_ab_cdc_lsn` per key keeps
-//! the newest version.
+//! transaction that commits after it is streamed, in this sync or the next,
+//! so a change made while a table is copied is in the copy, or in the stream,
+//! or in both (at-least-once).
+//!
+//! Snapshot rows carry `_ab_cdc_lsn` = the slot's `restart_lsn`, which is not
+//! above the LSN of any change the stream can deliver (it is where the server
+//! keeps WAL from for the transactions still open at the stream's start). So
+//! for a destination that keeps the highest `_ab_cdc_lsn` per key, any
+//! streamed version of a row wins over its snapshot row, and the last streamed
+//! version (the newest: the stream has every change after the start) wins
+//! over the others. Even a transaction that was open across the snapshot and
+//! committed after it sorts after the snapshot row, unlike with an LSN read as
+//! the copy starts.
 
 use airbyte_sdk::Error;
 use airbyte_sdk::source::{SourceOutput, StreamOutput};
 use futures_util::{StreamExt, pin_mut};
 use tokio_postgres::Client;
 
-use super::state::{Checkpointer, cdc_done, full_refresh_done, parse_lsn, snapshot_progress};
+use super::state::{Checkpointer, cdc_done, full_refresh_done, snapshot_progress};
 use crate::catalog::Table;
 use crate::connect::{ident, literal};
 use crate::row::{Column, unescape, write_row};
@@ -29,59 +36,100 @@ pub struct Snapshot<'a> {
     pub table: &'a Table,
     /// The selected columns.
     pub columns: &'a [Column],
-    /// Whether this is a CDC stream (rows get the `_ab_cdc_*` columns).
-    pub cdc: bool,
+    /// For a CDC stream, the `_ab_cdc_lsn` of its rows (which then get the `_ab_cdc_*` columns).
+    pub cdc: Option<u64>,
     /// Resume after this primary key.
     pub resume: Option<Vec<String>>,
 }
 
 fn query_error(table: &Table) -> impl Fn(tokio_postgres::Error) -> Error + '_ {
     move |e| {
-        let detail = e.as_db_error().map(|d| d.message().to_owned()).unwrap_or_else(|| e.to_string());
-        Error::transient(format!("snapshot of {}.{} failed: {detail}", table.schema, table.name)).with_source(e)
+        let detail = e
+            .as_db_error()
+            .map(|d| d.message().to_owned())
+            .unwrap_or_else(|| e.to_string());
+        Error::transient(format!(
+            "snapshot of {}.{} failed: {detail}",
+            table.schema, table.name
+        ))
+        .with_source(e)
     }
 }
 
 impl Snapshot<'_> {
     /// Copies the table, emitting its rows and GLOBAL checkpoints; returns the rows read.
-    pub async fn run(&self, client: &Client, ck: &mut Checkpointer, out: &mut StreamOutput, global: &SourceOutput) -> Result<u64, Error> {
+    pub async fn run(
+        &self,
+        client: &Client,
+        ck: &mut Checkpointer,
+        out: &mut StreamOutput,
+        global: &SourceOutput,
+    ) -> Result<u64, Error> {
         let table = self.table;
         let err = query_error(table);
-        client.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await.map_err(&err)?;
+        client
+            .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await
+            .map_err(&err)?;
         let result = self.copy(client, ck, out, global).await;
         // Read only: ending it either way is safe.
-        let end = client.batch_execute(if result.is_ok() { "COMMIT" } else { "ROLLBACK" }).await.map_err(&err);
+        let end = client
+            .batch_execute(if result.is_ok() { "COMMIT" } else { "ROLLBACK" })
+            .await
+            .map_err(&err);
         let rows = result?;
         end?;
-        ck.set_stream(self.index, if self.cdc { cdc_done() } else { full_refresh_done() });
+        ck.set_stream(
+            self.index,
+            if self.cdc.is_some() {
+                cdc_done()
+            } else {
+                full_refresh_done()
+            },
+        );
         Ok(rows)
     }
 
-    async fn copy(&self, client: &Client, ck: &mut Checkpointer, out: &mut StreamOutput, global: &SourceOutput) -> Result<u64, Error> {
+    async fn copy(
+        &self,
+        client: &Client,
+        ck: &mut Checkpointer,
+        out: &mut StreamOutput,
+        global: &SourceOutput,
+    ) -> Result<u64, Error> {
         let table = self.table;
         let err = query_error(table);
-        // The first statement takes the transaction's snapshot: the LSN is read after it.
+        // The first statement takes the transaction's snapshot; now() is its start.
         let row = client
-            .query_one("SELECT pg_current_wal_lsn()::text, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')", &[])
+            .query_one(
+                "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+                &[],
+            )
             .await
             .map_err(&err)?;
-        let lsn_text: String = row.get(0);
-        let lsn = parse_lsn(&lsn_text).ok_or_else(|| Error::system(format!("the server returned an invalid LSN `{lsn_text}`")))?;
-        let at: String = row.get(1);
-        let lsn_json = lsn.to_string();
+        let at: String = row.get(0);
+        let lsn_json = self.cdc.unwrap_or_default().to_string();
         let at_json = serde_json::to_string(&at).unwrap_or_default();
         let cdc_extra: [(&[u8], &[u8]); 3] = [
             (b"\"_ab_cdc_lsn\":", lsn_json.as_bytes()),
             (b"\"_ab_cdc_updated_at\":", at_json.as_bytes()),
             (b"\"_ab_cdc_deleted_at\":", b"null"),
         ];
-        let extra: &[(&[u8], &[u8])] = if self.cdc { &cdc_extra } else { &[] };
+        let extra: &[(&[u8], &[u8])] = if self.cdc.is_some() { &cdc_extra } else { &[] };
 
         let from = format!("{}.{}", ident(&table.schema), ident(&table.name));
-        let select = self.columns.iter().map(|c| ident(&c.name)).collect::<Vec<_>>().join(", ");
+        let select = self
+            .columns
+            .iter()
+            .map(|c| ident(&c.name))
+            .collect::<Vec<_>>()
+            .join(", ");
         let mut query = format!("SELECT {select} FROM {from}");
         let pk = &table.primary_key;
-        let pk_index: Vec<usize> = pk.iter().filter_map(|k| self.columns.iter().position(|c| &c.name == k)).collect();
+        let pk_index: Vec<usize> = pk
+            .iter()
+            .filter_map(|k| self.columns.iter().position(|c| &c.name == k))
+            .collect();
         let ordered = !pk.is_empty() && pk_index.len() == pk.len();
         if ordered {
             let pk_cols = pk.iter().map(|k| ident(k)).collect::<Vec<_>>().join(", ");
@@ -89,17 +137,30 @@ impl Snapshot<'_> {
                 let typed: Vec<String> = pk
                     .iter()
                     .zip(values)
-                    .map(|(k, v)| format!("{}::{}", literal(v), table.column(k).map(|t| ident(&t.typname)).unwrap_or_else(|| "text".into())))
+                    .map(|(k, v)| {
+                        format!(
+                            "{}::{}",
+                            literal(v),
+                            table
+                                .column(k)
+                                .map(|t| ident(&t.typname))
+                                .unwrap_or_else(|| "text".into())
+                        )
+                    })
                     .collect();
                 query.push_str(&format!(" WHERE ({pk_cols}) > ({})", typed.join(", ")));
             }
             query.push_str(&format!(" ORDER BY {pk_cols}"));
         }
         airbyte_sdk::tracing::info!(
-            "snapshot of {}.{} at LSN {lsn_text}{}",
+            "snapshot of {}.{}{}",
             table.schema,
             table.name,
-            if self.resume.is_some() { " (resumed)" } else { "" }
+            if self.resume.is_some() {
+                " (resumed)"
+            } else {
+                ""
+            }
         );
 
         let copy = format!("COPY ({query}) TO STDOUT");
@@ -120,7 +181,12 @@ impl Snapshot<'_> {
                     last = Some(
                         pk_index
                             .iter()
-                            .map(|&i| String::from_utf8_lossy(&unescape(fields.get(i).copied().unwrap_or_default())).into_owned())
+                            .map(|&i| {
+                                String::from_utf8_lossy(&unescape(
+                                    fields.get(i).copied().unwrap_or_default(),
+                                ))
+                                .into_owned()
+                            })
                             .collect(),
                     );
                 }
@@ -133,7 +199,10 @@ impl Snapshot<'_> {
                     Ok(())
                 })?;
                 if let Some(e) = bad {
-                    return Err(Error::system(format!("{}.{}: {e}", table.schema, table.name)));
+                    return Err(Error::system(format!(
+                        "{}.{}: {e}",
+                        table.schema, table.name
+                    )));
                 }
                 ck.count();
                 rows += 1;

@@ -25,7 +25,9 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use airbyte_sdk::Error;
-use airbyte_sdk::protocol::{AirbyteStateMessage, AirbyteStateStats, AirbyteStreamState, JsonObject, StreamDescriptor};
+use airbyte_sdk::protocol::{
+    AirbyteStateMessage, AirbyteStateStats, AirbyteStreamState, JsonObject, StreamDescriptor,
+};
 use airbyte_sdk::source::{CheckpointPolicy, InputState, SourceOutput};
 use serde_json::{Map, Value, json};
 
@@ -90,11 +92,17 @@ impl CdcInput {
     pub fn parse(state: &InputState) -> Result<CdcInput, Error> {
         let Some(global) = state.global() else {
             if !state.is_empty() {
-                airbyte_sdk::tracing::warn!("the input state is not a GLOBAL (CDC) state: every stream starts with a snapshot");
+                airbyte_sdk::tracing::warn!(
+                    "the input state is not a GLOBAL (CDC) state: every stream starts with a snapshot"
+                );
             }
             return Ok(CdcInput::default());
         };
-        let shared = global.shared_state.as_ref().map(JsonObject::to_map).unwrap_or_default();
+        let shared = global
+            .shared_state
+            .as_ref()
+            .map(JsonObject::to_map)
+            .unwrap_or_default();
         let lsn = shared_lsn(&shared);
         if lsn.is_none() && !shared.is_empty() {
             return Err(Error::config(format!(
@@ -105,7 +113,13 @@ impl CdcInput {
         let mut streams = HashMap::new();
         for s in &global.stream_states {
             if let Some(blob) = &s.stream_state {
-                streams.insert((s.stream_descriptor.name.clone(), s.stream_descriptor.namespace.clone()), blob.to_map());
+                streams.insert(
+                    (
+                        s.stream_descriptor.name.clone(),
+                        s.stream_descriptor.namespace.clone(),
+                    ),
+                    blob.to_map(),
+                );
             }
         }
         Ok(CdcInput { lsn, streams })
@@ -119,19 +133,32 @@ impl CdcInput {
     /// Where stream `d` starts. `pk` is its primary key; `cdc` says whether it is
     /// read incrementally (a full refresh is never `Done`).
     pub fn start(&self, d: &StreamDescriptor, pk: &[String], cdc: bool) -> StreamStart {
-        let Some(state) = self.stream(d) else { return StreamStart::Fresh };
+        let Some(state) = self.stream(d) else {
+            return StreamStart::Fresh;
+        };
         match state.get("state_type").and_then(Value::as_str) {
             Some("snapshot") => {
-                let names: Option<Vec<String>> = state.get("pk_name").and_then(|v| serde_json::from_value(v.clone()).ok());
-                let values: Option<Vec<String>> = state.get("pk_val").and_then(|v| serde_json::from_value(v.clone()).ok());
+                let names: Option<Vec<String>> = state
+                    .get("pk_name")
+                    .and_then(|v| serde_json::from_value(v.clone()).ok());
+                let values: Option<Vec<String>> = state
+                    .get("pk_val")
+                    .and_then(|v| serde_json::from_value(v.clone()).ok());
                 match (names, values) {
-                    (Some(n), Some(v)) if n == pk && v.len() == pk.len() && !pk.is_empty() => StreamStart::Resume(v),
+                    (Some(n), Some(v)) if n == pk && v.len() == pk.len() && !pk.is_empty() => {
+                        StreamStart::Resume(v)
+                    }
                     _ => StreamStart::Fresh,
                 }
             }
             Some("cdc") if cdc => StreamStart::Done,
             // Airbyte's Java source: a finished stream is a cursor state without a state_type.
-            None if cdc && state.contains_key("stream_name") && state.contains_key("cursor_field") => StreamStart::Done,
+            None if cdc
+                && state.contains_key("stream_name")
+                && state.contains_key("cursor_field") =>
+            {
+                StreamStart::Done
+            }
             _ => StreamStart::Fresh,
         }
     }
@@ -143,13 +170,20 @@ fn shared_lsn(shared: &Map<String, Value>) -> Option<u64> {
     if let Some(lsn) = shared.get("lsn").and_then(Value::as_u64) {
         return Some(lsn);
     }
-    if let Some(lsn) = shared.get("lsn_text").and_then(Value::as_str).and_then(parse_lsn) {
+    if let Some(lsn) = shared
+        .get("lsn_text")
+        .and_then(Value::as_str)
+        .and_then(parse_lsn)
+    {
         return Some(lsn);
     }
     let offsets = shared.get("state")?.as_object()?;
     offsets.values().filter_map(Value::as_str).find_map(|text| {
         let offset: Value = serde_json::from_str(text).ok()?;
-        offset.get("lsn_commit").or_else(|| offset.get("lsn")).and_then(Value::as_u64)
+        offset
+            .get("lsn_commit")
+            .or_else(|| offset.get("lsn"))
+            .and_then(Value::as_u64)
     })
 }
 
@@ -182,7 +216,15 @@ pub struct Checkpointer {
 impl Checkpointer {
     /// Starts at `lsn`, with one entry per stream (its input state, if any).
     pub fn new(lsn: u64, streams: Vec<(StreamDescriptor, Option<Value>)>) -> Self {
-        Checkpointer { lsn, streams, records: 0, last: Instant::now(), policy: CheckpointPolicy::default(), emitted: 0, dirty: true }
+        Checkpointer {
+            lsn,
+            streams,
+            records: 0,
+            last: Instant::now(),
+            policy: CheckpointPolicy::default(),
+            emitted: 0,
+            dirty: true,
+        }
     }
 
     /// The LSN the next state will carry.
@@ -229,8 +271,13 @@ impl Checkpointer {
 
     /// Emits a GLOBAL state with the records counted since the previous one.
     pub fn emit(&mut self, out: &SourceOutput) -> Result<(), Error> {
-        let to_object = |v: &Value| JsonObject::from_serialize(v).map_err(|e| Error::system("a CDC state is not a JSON object").with_source(e));
-        let shared = to_object(&json!({"version": 1, "state_type": "cdc_lsn", "lsn": self.lsn, "lsn_text": lsn_text(self.lsn)}))?;
+        let to_object = |v: &Value| {
+            JsonObject::from_serialize(v)
+                .map_err(|e| Error::system("a CDC state is not a JSON object").with_source(e))
+        };
+        let shared = to_object(
+            &json!({"version": 1, "state_type": "cdc_lsn", "lsn": self.lsn, "lsn_text": lsn_text(self.lsn)}),
+        )?;
         let mut stream_states = Vec::with_capacity(self.streams.len());
         for (descriptor, state) in &self.streams {
             if let Some(state) = state {
@@ -271,7 +318,10 @@ mod tests {
         assert_eq!(pg_time_rfc3339(-1), "1999-12-31T23:59:59.999999Z");
         // 2024-02-29 12:34:56.789012 UTC
         let unix = 1_709_210_096_i64;
-        assert_eq!(pg_time_rfc3339((unix - 946_684_800) * 1_000_000 + 789_012), "2024-02-29T12:34:56.789012Z");
+        assert_eq!(
+            pg_time_rfc3339((unix - 946_684_800) * 1_000_000 + 789_012),
+            "2024-02-29T12:34:56.789012Z"
+        );
     }
 
     fn input(json: Value) -> CdcInput {
@@ -281,20 +331,35 @@ mod tests {
     #[test]
     fn reads_ours_and_java_shapes() {
         let ours = input(json!([{"type": "GLOBAL", "global": {
-            "shared_state": {"version": 1, "lsn": 42, "lsn_text": "0/2A"},
-            "stream_states": [
-                {"stream_descriptor": {"name": "a", "namespace": "public"}, "stream_state": {"version": 1, "state_type": "cdc"}},
-                {"stream_descriptor": {"name": "b", "namespace": "public"}, "stream_state": {"state_type": "snapshot", "pk_name": ["id"], "pk_val": ["7"]}},
-                {"stream_descriptor": {"name": "c", "namespace": "public"}, "stream_state": {"state_type": "complete"}}
-            ]}}]));
+        "shared_state": {"version": 1, "lsn": 42, "lsn_text": "0/2A"},
+        "stream_states": [
+            {"stream_descriptor": {"name": "a", "namespace": "public"}, "stream_state": {"version": 1, "state_type": "cdc"}},
+            {"stream_descriptor": {"name": "b", "namespace": "public"}, "stream_state": {"state_type": "snapshot", "pk_name": ["id"], "pk_val": ["7"]}},
+            {"stream_descriptor": {"name": "c", "namespace": "public"}, "stream_state": {"state_type": "complete"}}
+        ]}}]));
         assert_eq!(ours.lsn, Some(42));
         let d = |n: &str| StreamDescriptor::new(n).with_namespace("public");
         let id = ["id".to_owned()];
         assert_eq!(ours.start(&d("a"), &id, true), StreamStart::Done);
-        assert_eq!(ours.start(&d("a"), &id, false), StreamStart::Fresh, "a full refresh reads everything");
-        assert_eq!(ours.start(&d("b"), &id, true), StreamStart::Resume(vec!["7".into()]));
-        assert_eq!(ours.start(&d("b"), &["other".to_owned()], true), StreamStart::Fresh, "another key: start over");
-        assert_eq!(ours.start(&d("c"), &id, true), StreamStart::Fresh, "was full refresh, now CDC: snapshot");
+        assert_eq!(
+            ours.start(&d("a"), &id, false),
+            StreamStart::Fresh,
+            "a full refresh reads everything"
+        );
+        assert_eq!(
+            ours.start(&d("b"), &id, true),
+            StreamStart::Resume(vec!["7".into()])
+        );
+        assert_eq!(
+            ours.start(&d("b"), &["other".to_owned()], true),
+            StreamStart::Fresh,
+            "another key: start over"
+        );
+        assert_eq!(
+            ours.start(&d("c"), &id, true),
+            StreamStart::Fresh,
+            "was full refresh, now CDC: snapshot"
+        );
         assert_eq!(ours.start(&d("new"), &id, true), StreamStart::Fresh);
 
         let java = input(json!([{"type": "GLOBAL", "global": {
@@ -305,7 +370,9 @@ mod tests {
         assert_eq!(java.start(&d("a"), &id, true), StreamStart::Done);
 
         assert_eq!(input(json!([])).lsn, None);
-        let stream = input(json!([{"type": "STREAM", "stream": {"stream_descriptor": {"name": "a"}, "stream_state": {"cursor": 1}}}]));
+        let stream = input(
+            json!([{"type": "STREAM", "stream": {"stream_descriptor": {"name": "a"}, "stream_state": {"cursor": 1}}}]),
+        );
         assert_eq!(stream.lsn, None);
         let bad = InputState::from_json(json!([{"type": "GLOBAL", "global": {"shared_state": {"what": 1}, "stream_states": []}}])).expect("state");
         assert!(CdcInput::parse(&bad).is_err());

@@ -16,7 +16,9 @@ use std::time::Duration;
 
 use airbyte_sdk::Error;
 use airbyte_sdk::source::{SourceOutput, StreamOutput};
-use pgwire_replication::{Lsn, PgWireError, ReplicationClient, ReplicationConfig, ReplicationEvent, TlsConfig};
+use pgwire_replication::{
+    Lsn, PgWireError, ReplicationClient, ReplicationConfig, ReplicationEvent, TlsConfig,
+};
 use tokio::time::{Instant, timeout, timeout_at};
 
 use super::changes::Changes;
@@ -30,7 +32,8 @@ pub const MARKER_PREFIX: &str = "airbyte-rs/source-postgres";
 
 /// Session settings for the walsender, as `connect()` sets them for COPY, so
 /// that values print the same in snapshots and in changes.
-const SESSION_OPTIONS: &str = "-c DateStyle=ISO,YMD -c IntervalStyle=iso_8601 -c extra_float_digits=3 -c TimeZone=UTC";
+const SESSION_OPTIONS: &str =
+    "-c DateStyle=ISO,YMD -c IntervalStyle=iso_8601 -c extra_float_digits=3 -c TimeZone=UTC";
 
 /// What to stream.
 pub struct StreamPlan<'a> {
@@ -64,7 +67,10 @@ pub struct StreamSummary {
 /// Turns a replication error into one the user can act on.
 pub fn classify(e: PgWireError, slot: &str, publication: &str) -> Error {
     let text = e.to_string();
-    let code = text.rsplit_once("(SQLSTATE ").map(|(_, c)| c.trim_end_matches(')').to_owned()).unwrap_or_default();
+    let code = text
+        .rsplit_once("(SQLSTATE ")
+        .map(|(_, c)| c.trim_end_matches(')').to_owned())
+        .unwrap_or_default();
     match (&e, code.as_str()) {
         (PgWireError::Server(_), "55006") => Error::transient(format!(
             "replication slot `{slot}` is in use by another process; a sync cannot share it: {text}"
@@ -93,7 +99,9 @@ fn tls(config: &PostgresConfig) -> Result<TlsConfig, Error> {
         SslMode::Disable => Ok(TlsConfig::disabled()),
         #[cfg(not(feature = "cdc-tls"))]
         SslMode::Allow | SslMode::Prefer => {
-            airbyte_sdk::tracing::warn!("this build has no TLS for the replication connection: it is not encrypted");
+            airbyte_sdk::tracing::warn!(
+                "this build has no TLS for the replication connection: it is not encrypted"
+            );
             Ok(TlsConfig::disabled())
         }
         #[cfg(not(feature = "cdc-tls"))]
@@ -101,17 +109,34 @@ fn tls(config: &PostgresConfig) -> Result<TlsConfig, Error> {
             "CDC over TLS needs a build with the `cdc-tls` feature (this one has none): use ssl_mode disable, allow or prefer, or such a build",
         )),
         #[cfg(feature = "cdc-tls")]
-        SslMode::Allow | SslMode::Prefer => Ok(TlsConfig { mode: pgwire_replication::SslMode::Prefer, ..TlsConfig::default() }),
+        SslMode::Allow | SslMode::Prefer => Ok(TlsConfig {
+            mode: pgwire_replication::SslMode::Prefer,
+            ..TlsConfig::default()
+        }),
         #[cfg(feature = "cdc-tls")]
         SslMode::Require => Ok(TlsConfig::require()),
         #[cfg(feature = "cdc-tls")]
-        SslMode::VerifyCa { ca_certificate, client_certificate, client_key, .. } => {
-            tls_files(TlsConfig::verify_ca(Some(pem_file("ca", &ca_certificate)?)), client_certificate, client_key)
-        }
+        SslMode::VerifyCa {
+            ca_certificate,
+            client_certificate,
+            client_key,
+            ..
+        } => tls_files(
+            TlsConfig::verify_ca(Some(pem_file("ca", &ca_certificate)?)),
+            client_certificate,
+            client_key,
+        ),
         #[cfg(feature = "cdc-tls")]
-        SslMode::VerifyFull { ca_certificate, client_certificate, client_key, .. } => {
-            tls_files(TlsConfig::verify_full(Some(pem_file("ca", &ca_certificate)?)), client_certificate, client_key)
-        }
+        SslMode::VerifyFull {
+            ca_certificate,
+            client_certificate,
+            client_key,
+            ..
+        } => tls_files(
+            TlsConfig::verify_full(Some(pem_file("ca", &ca_certificate)?)),
+            client_certificate,
+            client_key,
+        ),
     }
 }
 
@@ -120,7 +145,8 @@ fn tls(config: &PostgresConfig) -> Result<TlsConfig, Error> {
 fn pem_file(what: &str, pem: &str) -> Result<std::path::PathBuf, Error> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let path = std::env::temp_dir().join(format!("source-postgres-{}-{what}.pem", std::process::id()));
+    let path =
+        std::env::temp_dir().join(format!("source-postgres-{}-{what}.pem", std::process::id()));
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
@@ -128,14 +154,21 @@ fn pem_file(what: &str, pem: &str) -> Result<std::path::PathBuf, Error> {
         .mode(0o600)
         .open(&path)
         .map_err(|e| Error::system("cannot write a certificate file").with_source(e))?;
-    file.write_all(pem.as_bytes()).map_err(|e| Error::system("cannot write a certificate file").with_source(e))?;
+    file.write_all(pem.as_bytes())
+        .map_err(|e| Error::system("cannot write a certificate file").with_source(e))?;
     Ok(path)
 }
 
 #[cfg(feature = "cdc-tls")]
-fn tls_files(tls: TlsConfig, cert: Option<String>, key: Option<String>) -> Result<TlsConfig, Error> {
+fn tls_files(
+    tls: TlsConfig,
+    cert: Option<String>,
+    key: Option<String>,
+) -> Result<TlsConfig, Error> {
     match (cert, key) {
-        (Some(cert), Some(key)) => Ok(tls.with_client_cert(pem_file("cert", &cert)?, pem_file("key", &key)?)),
+        (Some(cert), Some(key)) => {
+            Ok(tls.with_client_cert(pem_file("cert", &cert)?, pem_file("key", &key)?))
+        }
         _ => Ok(tls),
     }
 }
@@ -152,15 +185,22 @@ fn replication_config(plan: &StreamPlan<'_>) -> Result<ReplicationConfig, Error>
     }
     // publication_names is a list of identifiers: quoted, the name is taken as is.
     let publication = ident(plan.publication);
-    Ok(ReplicationConfig::new(&c.host, &c.username, c.password.clone().unwrap_or_default(), &c.database, plan.slot, publication)
-        .with_port(c.port)
-        .with_tls(tls(c)?)
-        .with_start_lsn(Lsn(plan.start))
-        .with_ack_lsn(Lsn(plan.start))
-        .with_status_interval(Duration::from_secs(1))
-        .with_wakeup_interval(Duration::from_secs(1))
-        .with_options(options)
-        .with_application_name("airbyte-rs source-postgres (cdc)"))
+    Ok(ReplicationConfig::new(
+        &c.host,
+        &c.username,
+        c.password.clone().unwrap_or_default(),
+        &c.database,
+        plan.slot,
+        publication,
+    )
+    .with_port(c.port)
+    .with_tls(tls(c)?)
+    .with_start_lsn(Lsn(plan.start))
+    .with_ack_lsn(Lsn(plan.start))
+    .with_status_interval(Duration::from_secs(1))
+    .with_wakeup_interval(Duration::from_secs(1))
+    .with_options(options)
+    .with_application_name("airbyte-rs source-postgres (cdc)"))
 }
 
 /// Streams changes from `plan.start` to `plan.target`, emitting records and
@@ -173,12 +213,22 @@ pub async fn stream_changes(
     global: &SourceOutput,
 ) -> Result<StreamSummary, Error> {
     let classify = |e| classify(e, plan.slot, plan.publication);
-    let mut client = ReplicationClient::connect(replication_config(plan)?).await.map_err(classify)?;
+    let mut client = ReplicationClient::connect(replication_config(plan)?)
+        .await
+        .map_err(classify)?;
     match timeout(Duration::from_secs(60), client.wait_started()).await {
-        Err(_) => return Err(Error::transient("the server did not start the replication stream within 60 s")),
+        Err(_) => {
+            return Err(Error::transient(
+                "the server did not start the replication stream within 60 s",
+            ));
+        }
         Ok(result) => result.map_err(classify)?,
     }
-    airbyte_sdk::tracing::info!("streaming changes from {} to {}", lsn_text(plan.start), lsn_text(plan.target));
+    airbyte_sdk::tracing::info!(
+        "streaming changes from {} to {}",
+        lsn_text(plan.start),
+        lsn_text(plan.target)
+    );
     let result = read_events(&mut client, plan, changes, outs, ck, global).await;
     // Ends the stream (CopyDone) so the slot is released at once.
     if let Err(e) = client.shutdown().await {
@@ -196,7 +246,11 @@ async fn read_events(
     global: &SourceOutput,
 ) -> Result<StreamSummary, Error> {
     let classify = |e| classify(e, plan.slot, plan.publication);
-    let mut summary = StreamSummary { reason: "", transactions: 0, records: 0 };
+    let mut summary = StreamSummary {
+        reason: "",
+        transactions: 0,
+        records: 0,
+    };
     // The commit time of the open transaction.
     let mut open: Option<String> = None;
     let mut last_data = Instant::now();
@@ -214,7 +268,11 @@ async fn read_events(
             Ok(Err(e)) => return Err(classify(e)),
         };
         match event {
-            ReplicationEvent::Begin { final_lsn, commit_time_micros, .. } => {
+            ReplicationEvent::Begin {
+                final_lsn,
+                commit_time_micros,
+                ..
+            } => {
                 last_data = Instant::now();
                 if final_lsn.0 >= plan.target {
                     summary.reason = "reached a transaction that commits after the target";
@@ -222,13 +280,20 @@ async fn read_events(
                 }
                 open = Some(pg_time_rfc3339(commit_time_micros));
             }
-            ReplicationEvent::XLogData { wal_start, data, .. } => {
+            ReplicationEvent::XLogData {
+                wal_start, data, ..
+            } => {
                 last_data = Instant::now();
-                let message = decode(&data).map_err(|e| Error::system(format!("at {wal_start}: {e}")))?;
+                let message =
+                    decode(&data).map_err(|e| Error::system(format!("at {wal_start}: {e}")))?;
                 match message {
                     Message::Relation(relation) => changes.relation(relation),
                     Message::Insert { .. } | Message::Update { .. } | Message::Delete { .. } => {
-                        let commit_time = open.as_deref().ok_or_else(|| Error::system(format!("a change at {wal_start} came outside a transaction")))?;
+                        let commit_time = open.as_deref().ok_or_else(|| {
+                            Error::system(format!(
+                                "a change at {wal_start} came outside a transaction"
+                            ))
+                        })?;
                         let n = changes.apply(&message, wal_start.0, commit_time, outs)?;
                         for _ in 0..n {
                             ck.count();
@@ -236,7 +301,9 @@ async fn read_events(
                         summary.records += n;
                     }
                     Message::Truncate { relations, .. } => {
-                        airbyte_sdk::tracing::warn!("TRUNCATE of relation(s) {relations:?} at {wal_start}: not replicated (no row deletes are emitted)");
+                        airbyte_sdk::tracing::warn!(
+                            "TRUNCATE of relation(s) {relations:?} at {wal_start}: not replicated (no row deletes are emitted)"
+                        );
                     }
                     _ => {}
                 }
@@ -257,12 +324,19 @@ async fn read_events(
                     break;
                 }
             }
-            ReplicationEvent::Message { transactional: false, lsn, prefix, .. } if prefix == MARKER_PREFIX && lsn.0 >= plan.target && open.is_none() => {
+            ReplicationEvent::Message {
+                transactional: false,
+                lsn,
+                prefix,
+                ..
+            } if prefix == MARKER_PREFIX && lsn.0 >= plan.target && open.is_none() => {
                 ck.advance(lsn.0);
                 summary.reason = "reached this sync's marker";
                 break;
             }
-            ReplicationEvent::KeepAlive { wal_end, .. } if open.is_none() && wal_end.0 >= plan.target => {
+            ReplicationEvent::KeepAlive { wal_end, .. }
+                if open.is_none() && wal_end.0 >= plan.target =>
+            {
                 ck.advance(wal_end.0);
                 summary.reason = "the server sent everything up to the target";
                 break;
