@@ -142,7 +142,7 @@ pub async fn open(client: Client, config: &PostgresDestinationConfig, catalog: &
     Ok(PgWriter { client, targets, cascade: config.drop_cascade })
 }
 
-fn copy_rows(target: &Target, batch: &Batch) -> Vec<u8> {
+fn copy_rows(target: &Target, batch: &Batch) -> Result<Vec<u8>, Error> {
     let mut out = Vec::with_capacity(batch.bytes + batch.records.len() * 96);
     let mut changes: Vec<AirbyteRecordMessageMetaChange> = Vec::new();
     for record in &batch.records {
@@ -156,7 +156,9 @@ fn copy_rows(target: &Target, batch: &Batch) -> Vec<u8> {
             Some(g) => out.extend_from_slice(g.to_string().as_bytes()),
             None => out.extend_from_slice(b"\\N"),
         }
-        let fields: HashMap<&str, &RawValue> = serde_json::from_str(record.data.as_str()).unwrap_or_default();
+        // Keys are owned: a key with escapes (`"a\"b"`) cannot be borrowed.
+        let fields: HashMap<String, &RawValue> = serde_json::from_str(record.data.as_str())
+            .map_err(|e| Error::system(format!("a record of `{}` has data that is not a JSON object", batch.descriptor)).with_source(e))?;
         changes.clear();
         for column in &target.columns {
             out.push(b'\t');
@@ -173,14 +175,14 @@ fn copy_rows(target: &Target, batch: &Batch) -> Vec<u8> {
         copy_escape(&meta.to_string(), &mut meta_text);
         out.splice(meta_at..meta_at, meta_text);
     }
-    out
+    Ok(out)
 }
 
 #[airbyte_sdk::async_trait]
 impl StreamWriter for PgWriter {
     async fn write_batch(&mut self, batch: Batch) -> Result<(), Error> {
         let target = &self.targets[batch.stream];
-        let rows = copy_rows(target, &batch);
+        let rows = copy_rows(target, &batch)?;
         let mut names: Vec<String> = META.iter().map(|(n, _)| (*n).to_owned()).collect();
         names.extend(target.columns.iter().map(|c| ident(&c.sql)));
         let column_list = names.join(", ");

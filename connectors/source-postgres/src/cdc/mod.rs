@@ -10,7 +10,7 @@ mod changes;
 mod pgoutput;
 mod slot;
 mod snapshot;
-pub mod state;
+mod state;
 mod stream;
 
 use std::time::Duration;
