@@ -23,8 +23,14 @@ impl Destination for PostgresDestination {
 
     fn spec_options(&self) -> SpecOptions {
         SpecOptions {
-            documentation_url: Some("https://docs.airbyte.com/integrations/destinations/postgres".into()),
-            supported_destination_sync_modes: Some(vec![DestinationSyncMode::Append, DestinationSyncMode::Overwrite, DestinationSyncMode::AppendDedup]),
+            documentation_url: Some(
+                "https://docs.airbyte.com/integrations/destinations/postgres".into(),
+            ),
+            supported_destination_sync_modes: Some(vec![
+                DestinationSyncMode::Append,
+                DestinationSyncMode::Overwrite,
+                DestinationSyncMode::AppendDedup,
+            ]),
             ..SpecOptions::default()
         }
     }
@@ -34,7 +40,11 @@ impl Destination for PostgresDestination {
         table::can_create(&client, &config.schema).await
     }
 
-    async fn open(&self, config: &PostgresDestinationConfig, catalog: &ConfiguredAirbyteCatalog) -> Result<writer::PgWriter, Error> {
+    async fn open(
+        &self,
+        config: &PostgresDestinationConfig,
+        catalog: &ConfiguredAirbyteCatalog,
+    ) -> Result<writer::PgWriter, Error> {
         let client = airbyte_postgres_common::connect(&config.connect_options()).await?;
         writer::open(client, config, catalog).await
     }

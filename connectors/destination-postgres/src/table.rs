@@ -29,18 +29,27 @@ pub const META: [(&str, &str); 4] = [
 
 pub(crate) fn db_error(what: &str) -> impl Fn(tokio_postgres::Error) -> Error + '_ {
     move |e| {
-        let detail = e.as_db_error().map(|d| d.message().to_owned()).unwrap_or_else(|| e.to_string());
+        let detail = e
+            .as_db_error()
+            .map(|d| d.message().to_owned())
+            .unwrap_or_else(|| e.to_string());
         Error::transient(format!("{what}: {detail}")).with_source(e)
     }
 }
 
 /// The user columns of a stream's JSON Schema.
 pub fn columns_of(schema: &Value, unconstrained_number: bool) -> Vec<Column> {
-    let Some(properties) = schema.get("properties").and_then(Value::as_object) else { return Vec::new() };
+    let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+        return Vec::new();
+    };
     properties
         .iter()
         .filter(|(name, _)| !META.iter().any(|(m, _)| m == name))
-        .map(|(name, prop)| Column { json: name.clone(), sql: fit(name), ty: ColumnType::of(prop, unconstrained_number) })
+        .map(|(name, prop)| Column {
+            json: name.clone(),
+            sql: fit(name),
+            ty: ColumnType::of(prop, unconstrained_number),
+        })
         .collect()
 }
 
@@ -52,7 +61,12 @@ pub fn qualified(schema: &str, table: &str) -> String {
 /// Creates the schema and the table if missing; adds new columns; widens
 /// columns whose type changed (to jsonb, or varchar) instead of failing.
 /// Returns the columns with the types the table really has.
-pub async fn ensure(client: &Client, schema: &str, table: &str, mut columns: Vec<Column>) -> Result<Vec<Column>, Error> {
+pub async fn ensure(
+    client: &Client,
+    schema: &str,
+    table: &str,
+    mut columns: Vec<Column>,
+) -> Result<Vec<Column>, Error> {
     client
         .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {}", ident(schema)))
         .await
@@ -67,8 +81,15 @@ pub async fn ensure(client: &Client, schema: &str, table: &str, mut columns: Vec
         .await
         .map_err(db_error(&format!("cannot read table {name}")))?;
     if existing.is_empty() {
-        let mut defs: Vec<String> = META.iter().map(|(n, t)| format!("{} {t}", ident(n))).collect();
-        defs.extend(columns.iter().map(|c| format!("{} {}", ident(&c.sql), c.ty.sql())));
+        let mut defs: Vec<String> = META
+            .iter()
+            .map(|(n, t)| format!("{} {t}", ident(n)))
+            .collect();
+        defs.extend(
+            columns
+                .iter()
+                .map(|c| format!("{} {}", ident(&c.sql), c.ty.sql())),
+        );
         client
             .batch_execute(&format!(
                 "CREATE TABLE IF NOT EXISTS {name} ({}); CREATE INDEX IF NOT EXISTS {} ON {name} (_airbyte_extracted_at)",
@@ -80,13 +101,23 @@ pub async fn ensure(client: &Client, schema: &str, table: &str, mut columns: Vec
         return Ok(columns);
     }
     for column in &mut columns {
-        let current = existing.iter().find(|r| r.get::<_, String>(0) == column.sql).map(|r| r.get::<_, String>(1));
+        let current = existing
+            .iter()
+            .find(|r| r.get::<_, String>(0) == column.sql)
+            .map(|r| r.get::<_, String>(1));
         match current {
             None => {
                 client
-                    .batch_execute(&format!("ALTER TABLE {name} ADD COLUMN {} {}", ident(&column.sql), column.ty.sql()))
+                    .batch_execute(&format!(
+                        "ALTER TABLE {name} ADD COLUMN {} {}",
+                        ident(&column.sql),
+                        column.ty.sql()
+                    ))
                     .await
-                    .map_err(db_error(&format!("cannot add column {} to {name}", column.sql)))?;
+                    .map_err(db_error(&format!(
+                        "cannot add column {} to {name}",
+                        column.sql
+                    )))?;
             }
             Some(sql_type) => {
                 let current = ColumnType::from_sql(&sql_type);
@@ -96,10 +127,16 @@ pub async fn ensure(client: &Client, schema: &str, table: &str, mut columns: Vec
                 // Keep a column that already holds anything; widen the others.
                 let widened = match (current, column.ty) {
                     (Some(ColumnType::Jsonb), _) => ColumnType::Jsonb,
-                    (Some(ColumnType::Text), ColumnType::Jsonb) | (_, ColumnType::Jsonb) => ColumnType::Jsonb,
+                    (Some(ColumnType::Text), ColumnType::Jsonb) | (_, ColumnType::Jsonb) => {
+                        ColumnType::Jsonb
+                    }
                     (Some(ColumnType::Text), _) => ColumnType::Text,
-                    (Some(ColumnType::BigInt), ColumnType::Decimal | ColumnType::Numeric) => ColumnType::Numeric,
-                    (Some(ColumnType::Decimal | ColumnType::Numeric), ColumnType::BigInt) => ColumnType::Numeric,
+                    (Some(ColumnType::BigInt), ColumnType::Decimal | ColumnType::Numeric) => {
+                        ColumnType::Numeric
+                    }
+                    (Some(ColumnType::Decimal | ColumnType::Numeric), ColumnType::BigInt) => {
+                        ColumnType::Numeric
+                    }
                     _ => ColumnType::Text,
                 };
                 if current != Some(widened) {
@@ -108,11 +145,23 @@ pub async fn ensure(client: &Client, schema: &str, table: &str, mut columns: Vec
                         ColumnType::Text => format!("{}::text", ident(&column.sql)),
                         other => format!("{}::{}", ident(&column.sql), other.sql()),
                     };
-                    airbyte_sdk::tracing::warn!("{name}.{}: type changed from {sql_type} to {}; widening to {}", column.sql, column.ty.sql(), widened.sql());
+                    airbyte_sdk::tracing::warn!(
+                        "{name}.{}: type changed from {sql_type} to {}; widening to {}",
+                        column.sql,
+                        column.ty.sql(),
+                        widened.sql()
+                    );
                     client
-                        .batch_execute(&format!("ALTER TABLE {name} ALTER COLUMN {} TYPE {} USING {using}", ident(&column.sql), widened.sql()))
+                        .batch_execute(&format!(
+                            "ALTER TABLE {name} ALTER COLUMN {} TYPE {} USING {using}",
+                            ident(&column.sql),
+                            widened.sql()
+                        ))
                         .await
-                        .map_err(db_error(&format!("cannot change the type of {name}.{}", column.sql)))?;
+                        .map_err(db_error(&format!(
+                            "cannot change the type of {name}.{}",
+                            column.sql
+                        )))?;
                 }
                 column.ty = widened;
             }
@@ -122,7 +171,13 @@ pub async fn ensure(client: &Client, schema: &str, table: &str, mut columns: Vec
 }
 
 /// An index for dedup on (primary key, cursor, extracted_at).
-pub async fn dedup_index(client: &Client, schema: &str, table: &str, pk: &[String], cursor: Option<&str>) -> Result<(), Error> {
+pub async fn dedup_index(
+    client: &Client,
+    schema: &str,
+    table: &str,
+    pk: &[String],
+    cursor: Option<&str>,
+) -> Result<(), Error> {
     let mut cols: Vec<String> = pk.iter().map(|c| ident(c)).collect();
     if let Some(c) = cursor {
         cols.push(ident(c));
@@ -130,14 +185,28 @@ pub async fn dedup_index(client: &Client, schema: &str, table: &str, pk: &[Strin
     cols.push("_airbyte_extracted_at".into());
     let index = crate::names::fit_with_suffix(table, "_pk");
     client
-        .batch_execute(&format!("CREATE INDEX IF NOT EXISTS {} ON {} ({})", ident(&index), qualified(schema, table), cols.join(", ")))
+        .batch_execute(&format!(
+            "CREATE INDEX IF NOT EXISTS {} ON {} ({})",
+            ident(&index),
+            qualified(schema, table),
+            cols.join(", ")
+        ))
         .await
         .map_err(db_error("cannot create the dedup index"))
 }
 
 /// Replaces `table` by `tmp` in one transaction: readers see the old rows, then the new.
-pub async fn swap(client: &mut Client, schema: &str, table: &str, tmp: &str, cascade: bool) -> Result<(), Error> {
-    let tx = client.transaction().await.map_err(db_error("cannot start a transaction"))?;
+pub async fn swap(
+    client: &mut Client,
+    schema: &str,
+    table: &str,
+    tmp: &str,
+    cascade: bool,
+) -> Result<(), Error> {
+    let tx = client
+        .transaction()
+        .await
+        .map_err(db_error("cannot start a transaction"))?;
     let cascade = if cascade { " CASCADE" } else { "" };
     tx.batch_execute(&format!(
         "DROP TABLE IF EXISTS {}{cascade}; ALTER TABLE {} RENAME TO {}",
@@ -147,7 +216,9 @@ pub async fn swap(client: &mut Client, schema: &str, table: &str, tmp: &str, cas
     ))
     .await
     .map_err(db_error(&format!("cannot replace {schema}.{table}")))?;
-    tx.commit().await.map_err(db_error(&format!("cannot replace {schema}.{table}")))
+    tx.commit()
+        .await
+        .map_err(db_error(&format!("cannot replace {schema}.{table}")))
 }
 
 /// Whether the user may create tables in `schema` (checked by `check`).
@@ -166,6 +237,8 @@ pub async fn can_create(client: &Client, schema: &str) -> Result<(), Error> {
     if row.get::<_, bool>(0) {
         Ok(())
     } else {
-        Err(Error::config(format!("the user may not create tables in schema \"{schema}\": GRANT CREATE on it (or on the database)")))
+        Err(Error::config(format!(
+            "the user may not create tables in schema \"{schema}\": GRANT CREATE on it (or on the database)"
+        )))
     }
 }

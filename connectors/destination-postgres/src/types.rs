@@ -36,7 +36,11 @@ impl ColumnType {
     pub fn of(schema: &Value, unconstrained_number: bool) -> ColumnType {
         let types: Vec<&str> = match schema.get("type") {
             Some(Value::String(t)) => vec![t.as_str()],
-            Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).filter(|t| *t != "null").collect(),
+            Some(Value::Array(ts)) => ts
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|t| *t != "null")
+                .collect(),
             _ => vec![],
         };
         let airbyte_type = schema.get("airbyte_type").and_then(Value::as_str);
@@ -158,8 +162,15 @@ pub fn write_field(ty: ColumnType, raw: Option<&RawValue>, out: &mut Vec<u8>) ->
                 true
             }
         },
-        ColumnType::Date | ColumnType::Timestamp | ColumnType::TimestampTz | ColumnType::Time | ColumnType::TimeTz => {
-            match serde_json::from_str::<String>(raw).ok().and_then(|s| temporal(ty, &s)) {
+        ColumnType::Date
+        | ColumnType::Timestamp
+        | ColumnType::TimestampTz
+        | ColumnType::Time
+        | ColumnType::TimeTz => {
+            match serde_json::from_str::<String>(raw)
+                .ok()
+                .and_then(|s| temporal(ty, &s))
+            {
                 Some(t) => {
                     copy_escape(&t, out);
                     true
@@ -189,7 +200,9 @@ fn decimal_text(raw: &str) -> Option<String> {
         None => (body, None),
     };
     let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let digits_ok = !int.is_empty() && int.bytes().all(|b| b.is_ascii_digit()) && frac.bytes().all(|b| b.is_ascii_digit());
+    let digits_ok = !int.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit());
     let exp_ok = exponent.is_none_or(|e| {
         let e = e.strip_prefix(['+', '-']).unwrap_or(e);
         !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit())
@@ -200,16 +213,28 @@ fn decimal_text(raw: &str) -> Option<String> {
 fn integer_digits(t: &str) -> usize {
     if t.contains(['e', 'E']) {
         // Rare: let the exponent count, conservatively by parsing as f64.
-        return t.parse::<f64>().map(|v| v.abs().log10().floor().max(0.0) as usize + 1).unwrap_or(usize::MAX);
+        return t
+            .parse::<f64>()
+            .map(|v| v.abs().log10().floor().max(0.0) as usize + 1)
+            .unwrap_or(usize::MAX);
     }
     let body = t.trim_start_matches('-');
-    body.split('.').next().unwrap_or("").trim_start_matches('0').len()
+    body.split('.')
+        .next()
+        .unwrap_or("")
+        .trim_start_matches('0')
+        .len()
 }
 
 /// A temporal string in a form PostgreSQL accepts for `ty`, or None.
 fn temporal(ty: ColumnType, s: &str) -> Option<String> {
     let lower = s.to_ascii_lowercase();
-    if matches!(lower.as_str(), "infinity" | "-infinity") && matches!(ty, ColumnType::Date | ColumnType::Timestamp | ColumnType::TimestampTz) {
+    if matches!(lower.as_str(), "infinity" | "-infinity")
+        && matches!(
+            ty,
+            ColumnType::Date | ColumnType::Timestamp | ColumnType::TimestampTz
+        )
+    {
         return Some(lower);
     }
     let (body, bc) = match s.strip_suffix(" BC") {
@@ -217,8 +242,16 @@ fn temporal(ty: ColumnType, s: &str) -> Option<String> {
         None => (s, ""),
     };
     let b = body.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-    let date_ok = |b: &[u8]| b.len() >= 10 && digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10);
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let date_ok = |b: &[u8]| {
+        b.len() >= 10
+            && digits(0..4)
+            && b[4] == b'-'
+            && digits(5..7)
+            && b[7] == b'-'
+            && digits(8..10)
+    };
     let time_ok = |t: &[u8]| {
         t.len() >= 8
             && t[..2].iter().all(u8::is_ascii_digit)
@@ -231,7 +264,9 @@ fn temporal(ty: ColumnType, s: &str) -> Option<String> {
         z.is_empty()
             || z == b"Z"
             || z == b"z"
-            || (matches!(z.first(), Some(b'+' | b'-')) && z[1..].iter().all(|c| c.is_ascii_digit() || *c == b':') && z.len() <= 9)
+            || (matches!(z.first(), Some(b'+' | b'-'))
+                && z[1..].iter().all(|c| c.is_ascii_digit() || *c == b':')
+                && z.len() <= 9)
     };
     // The time part: HH:MM:SS[.fraction][zone]
     let split_time = |t: &[u8]| -> Option<(usize, bool)> {
@@ -250,7 +285,10 @@ fn temporal(ty: ColumnType, s: &str) -> Option<String> {
     let valid = match ty {
         ColumnType::Date => b.len() == 10 && date_ok(b),
         ColumnType::Timestamp | ColumnType::TimestampTz => {
-            date_ok(b) && (b.len() == 10 || (matches!(b[10], b'T' | b't' | b' ') && split_time(&b[11..]).is_some_and(|(_, z)| z)))
+            date_ok(b)
+                && (b.len() == 10
+                    || (matches!(b[10], b'T' | b't' | b' ')
+                        && split_time(&b[11..]).is_some_and(|(_, z)| z)))
         }
         ColumnType::Time | ColumnType::TimeTz => split_time(b).is_some_and(|(_, z)| z),
         _ => false,
@@ -273,18 +311,54 @@ mod tests {
     fn casts_and_failures() {
         assert_eq!(field(ColumnType::BigInt, "42"), (true, "42".into()));
         assert_eq!(field(ColumnType::BigInt, "\"42\""), (true, "42".into()));
-        assert_eq!(field(ColumnType::BigInt, "\"forty\""), (false, "\\N".into()));
+        assert_eq!(
+            field(ColumnType::BigInt, "\"forty\""),
+            (false, "\\N".into())
+        );
         assert_eq!(field(ColumnType::BigInt, "1.5"), (false, "\\N".into()));
-        assert_eq!(field(ColumnType::Numeric, "12345678901234567890123456789012345678.123456789"), (true, "12345678901234567890123456789012345678.123456789".into()));
-        assert_eq!(field(ColumnType::Decimal, "12345678901234567890123456789012345678.1"), (false, "\\N".into()));
-        assert_eq!(field(ColumnType::Text, "\"tab\\there\""), (true, "tab\\there".into()));
+        assert_eq!(
+            field(
+                ColumnType::Numeric,
+                "12345678901234567890123456789012345678.123456789"
+            ),
+            (
+                true,
+                "12345678901234567890123456789012345678.123456789".into()
+            )
+        );
+        assert_eq!(
+            field(
+                ColumnType::Decimal,
+                "12345678901234567890123456789012345678.1"
+            ),
+            (false, "\\N".into())
+        );
+        assert_eq!(
+            field(ColumnType::Text, "\"tab\\there\""),
+            (true, "tab\\there".into())
+        );
         assert_eq!(field(ColumnType::Text, "{\"a\":1}"), (false, "\\N".into()));
         assert_eq!(field(ColumnType::Text, "12"), (true, "12".into()));
-        assert_eq!(field(ColumnType::TimestampTz, "\"2024-01-01T10:00:00.5+02:00\""), (true, "2024-01-01T10:00:00.5+02:00".into()));
-        assert_eq!(field(ColumnType::TimestampTz, "\"yesterday\""), (false, "\\N".into()));
-        assert_eq!(field(ColumnType::Date, "\"2024-13\""), (false, "\\N".into()));
-        assert_eq!(field(ColumnType::Date, "\"Infinity\""), (true, "infinity".into()));
-        assert_eq!(field(ColumnType::Jsonb, "[1,{\"b\":\"x\\ty\"}]"), (true, "[1,{\"b\":\"x\\\\ty\"}]".into()));
+        assert_eq!(
+            field(ColumnType::TimestampTz, "\"2024-01-01T10:00:00.5+02:00\""),
+            (true, "2024-01-01T10:00:00.5+02:00".into())
+        );
+        assert_eq!(
+            field(ColumnType::TimestampTz, "\"yesterday\""),
+            (false, "\\N".into())
+        );
+        assert_eq!(
+            field(ColumnType::Date, "\"2024-13\""),
+            (false, "\\N".into())
+        );
+        assert_eq!(
+            field(ColumnType::Date, "\"Infinity\""),
+            (true, "infinity".into())
+        );
+        assert_eq!(
+            field(ColumnType::Jsonb, "[1,{\"b\":\"x\\ty\"}]"),
+            (true, "[1,{\"b\":\"x\\\\ty\"}]".into())
+        );
         assert_eq!(field(ColumnType::Boolean, "true"), (true, "t".into()));
         assert_eq!(field(ColumnType::Boolean, "1"), (false, "\\N".into()));
     }

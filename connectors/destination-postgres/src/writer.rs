@@ -6,7 +6,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use airbyte_postgres_common::ident;
 use airbyte_sdk::Error;
 use airbyte_sdk::destination::{Batch, StreamWriter};
-use airbyte_sdk::protocol::{AirbyteRecordMessageMetaChange, ChangeReason, ChangeType, ConfiguredAirbyteCatalog, DestinationSyncMode};
+use airbyte_sdk::protocol::{
+    AirbyteRecordMessageMetaChange, ChangeReason, ChangeType, ConfiguredAirbyteCatalog,
+    DestinationSyncMode,
+};
 use bytes::Bytes;
 use futures_util::SinkExt;
 use serde_json::value::RawValue;
@@ -79,33 +82,77 @@ fn timestamp(ms: i64, out: &mut Vec<u8>) {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    let text = format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{millis:03}+00", rem / 3600, rem % 3600 / 60, rem % 60);
+    let text = format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{millis:03}+00",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    );
     out.extend_from_slice(text.as_bytes());
 }
 
 /// Prepares every stream's table.
-pub async fn open(client: Client, config: &PostgresDestinationConfig, catalog: &ConfiguredAirbyteCatalog) -> Result<PgWriter, Error> {
+pub async fn open(
+    client: Client,
+    config: &PostgresDestinationConfig,
+    catalog: &ConfiguredAirbyteCatalog,
+) -> Result<PgWriter, Error> {
     let mut targets = Vec::new();
     for configured in &catalog.streams {
         let stream = &configured.stream;
-        let schema = fit(stream.namespace.as_deref().filter(|n| !n.is_empty()).unwrap_or(&config.schema));
+        let schema = fit(stream
+            .namespace
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&config.schema));
         let table = fit(&stream.name);
         let json_schema = stream.json_schema.as_raw().to_value();
-        let columns = table::ensure(&client, &schema, &table, table::columns_of(&json_schema, config.unconstrained_number)).await?;
+        let columns = table::ensure(
+            &client,
+            &schema,
+            &table,
+            table::columns_of(&json_schema, config.unconstrained_number),
+        )
+        .await?;
         let mode = configured.destination_sync_mode;
-        if !matches!(mode, DestinationSyncMode::Append | DestinationSyncMode::Overwrite | DestinationSyncMode::AppendDedup) {
-            return Err(Error::config(format!("stream `{}`: sync mode {mode:?} is not supported by this destination", stream.name)));
+        if !matches!(
+            mode,
+            DestinationSyncMode::Append
+                | DestinationSyncMode::Overwrite
+                | DestinationSyncMode::AppendDedup
+        ) {
+            return Err(Error::config(format!(
+                "stream `{}`: sync mode {mode:?} is not supported by this destination",
+                stream.name
+            )));
         }
         let generation_id = configured.generation_id;
         let minimum_generation_id = configured.minimum_generation_id.unwrap_or(0);
         // A truncate refresh: overwrite, or a new generation that replaces all older ones.
-        let truncate = mode == DestinationSyncMode::Overwrite || (generation_id.is_some_and(|g| g > 0 && g == minimum_generation_id));
-        let sql_name = |json: &str| columns.iter().find(|c| c.json == json).map(|c| c.sql.clone());
-        let pk: Vec<String> = configured.effective_primary_key().unwrap_or_default().iter().filter_map(|p| p.first().and_then(|c| sql_name(c))).collect();
-        let cursor = configured.effective_cursor_field().and_then(|c| c.first()).and_then(|c| sql_name(c));
+        let truncate = mode == DestinationSyncMode::Overwrite
+            || (generation_id.is_some_and(|g| g > 0 && g == minimum_generation_id));
+        let sql_name = |json: &str| {
+            columns
+                .iter()
+                .find(|c| c.json == json)
+                .map(|c| c.sql.clone())
+        };
+        let pk: Vec<String> = configured
+            .effective_primary_key()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|p| p.first().and_then(|c| sql_name(c)))
+            .collect();
+        let cursor = configured
+            .effective_cursor_field()
+            .and_then(|c| c.first())
+            .and_then(|c| sql_name(c));
         let dedup = mode == DestinationSyncMode::AppendDedup;
         if dedup && pk.is_empty() {
-            return Err(Error::config(format!("stream `{}` is append_dedup but has no primary key", stream.name)));
+            return Err(Error::config(format!(
+                "stream `{}` is append_dedup but has no primary key",
+                stream.name
+            )));
         }
         let write_table = if truncate {
             let tmp = fit_with_suffix(&table, "_airbyte_tmp");
@@ -124,7 +171,8 @@ pub async fn open(client: Client, config: &PostgresDestinationConfig, catalog: &
         if dedup {
             table::dedup_index(&client, &schema, &write_table, &pk, cursor.as_deref()).await?;
         }
-        let hard_delete = config.cdc_deletion_mode == CdcDeletionMode::HardDelete && columns.iter().any(|c| c.json == "_ab_cdc_deleted_at");
+        let hard_delete = config.cdc_deletion_mode == CdcDeletionMode::HardDelete
+            && columns.iter().any(|c| c.json == "_ab_cdc_deleted_at");
         targets.push(Target {
             schema,
             table,
@@ -139,7 +187,11 @@ pub async fn open(client: Client, config: &PostgresDestinationConfig, catalog: &
             hard_delete,
         });
     }
-    Ok(PgWriter { client, targets, cascade: config.drop_cascade })
+    Ok(PgWriter {
+        client,
+        targets,
+        cascade: config.drop_cascade,
+    })
 }
 
 fn copy_rows(target: &Target, batch: &Batch) -> Result<Vec<u8>, Error> {
@@ -158,17 +210,35 @@ fn copy_rows(target: &Target, batch: &Batch) -> Result<Vec<u8>, Error> {
         }
         // Keys are owned: a key with escapes (`"a\"b"`) cannot be borrowed.
         let fields: HashMap<String, &RawValue> = serde_json::from_str(record.data.as_str())
-            .map_err(|e| Error::system(format!("a record of `{}` has data that is not a JSON object", batch.descriptor)).with_source(e))?;
+            .map_err(|e| {
+                Error::system(format!(
+                    "a record of `{}` has data that is not a JSON object",
+                    batch.descriptor
+                ))
+                .with_source(e)
+            })?;
         changes.clear();
         for column in &target.columns {
             out.push(b'\t');
-            if !write_field(column.ty, fields.get(column.json.as_str()).copied(), &mut out) {
-                changes.push(AirbyteRecordMessageMetaChange::new(column.json.clone(), ChangeType::Nulled, ChangeReason::DestinationTypecastError));
+            if !write_field(
+                column.ty,
+                fields.get(column.json.as_str()).copied(),
+                &mut out,
+            ) {
+                changes.push(AirbyteRecordMessageMetaChange::new(
+                    column.json.clone(),
+                    ChangeType::Nulled,
+                    ChangeReason::DestinationTypecastError,
+                ));
             }
         }
         out.push(b'\n');
         // `_airbyte_meta`: the sync id, the source's changes and ours.
-        let mut all: Vec<&AirbyteRecordMessageMetaChange> = record.meta.iter().flat_map(|m| m.changes.iter().flatten()).collect();
+        let mut all: Vec<&AirbyteRecordMessageMetaChange> = record
+            .meta
+            .iter()
+            .flat_map(|m| m.changes.iter().flatten())
+            .collect();
         all.extend(changes.iter());
         let meta = serde_json::json!({"sync_id": target.sync_id, "changes": all});
         let mut meta_text = Vec::new();
@@ -187,7 +257,11 @@ impl StreamWriter for PgWriter {
         names.extend(target.columns.iter().map(|c| ident(&c.sql)));
         let column_list = names.join(", ");
         let dest = qualified(&target.schema, &target.write_table);
-        let tx = self.client.transaction().await.map_err(db_error("cannot start a transaction"))?;
+        let tx = self
+            .client
+            .transaction()
+            .await
+            .map_err(db_error("cannot start a transaction"))?;
         let copy_into = if target.dedup {
             tx.batch_execute(&format!("CREATE TEMP TABLE IF NOT EXISTS \"_airbyte_stage_{n}\" (LIKE {dest}) ON COMMIT DELETE ROWS", n = batch.stream))
                 .await
@@ -201,12 +275,24 @@ impl StreamWriter for PgWriter {
             .await
             .map_err(db_error(&format!("cannot load {dest}")))?;
         futures_util::pin_mut!(sink);
-        sink.send(Bytes::from(rows)).await.map_err(db_error(&format!("cannot load {dest}")))?;
-        sink.finish().await.map_err(db_error(&format!("cannot load {dest}")))?;
+        sink.send(Bytes::from(rows))
+            .await
+            .map_err(db_error(&format!("cannot load {dest}")))?;
+        sink.finish()
+            .await
+            .map_err(db_error(&format!("cannot load {dest}")))?;
         if target.dedup {
-            let pk = target.pk.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ");
+            let pk = target
+                .pk
+                .iter()
+                .map(|c| ident(c))
+                .collect::<Vec<_>>()
+                .join(", ");
             let order = match &target.cursor {
-                Some(c) => format!("{} DESC NULLS LAST, _airbyte_extracted_at DESC, _airbyte_raw_id DESC", ident(c)),
+                Some(c) => format!(
+                    "{} DESC NULLS LAST, _airbyte_extracted_at DESC, _airbyte_raw_id DESC",
+                    ident(c)
+                ),
                 None => "_airbyte_extracted_at DESC, _airbyte_raw_id DESC".to_owned(),
             };
             let mut sql = format!(
@@ -219,19 +305,35 @@ impl StreamWriter for PgWriter {
                  ) losers WHERE t.ctid = losers.tid;"
             );
             if target.hard_delete {
-                let deleted = target.columns.iter().find(|c| c.json == "_ab_cdc_deleted_at").map(|c| ident(&c.sql)).unwrap_or_default();
+                let deleted = target
+                    .columns
+                    .iter()
+                    .find(|c| c.json == "_ab_cdc_deleted_at")
+                    .map(|c| ident(&c.sql))
+                    .unwrap_or_default();
                 sql.push_str(&format!("DELETE FROM {dest} WHERE {deleted} IS NOT NULL AND ({pk}) IN (SELECT {pk} FROM {copy_into});"));
             }
-            tx.batch_execute(&sql).await.map_err(db_error(&format!("cannot deduplicate {dest}")))?;
+            tx.batch_execute(&sql)
+                .await
+                .map_err(db_error(&format!("cannot deduplicate {dest}")))?;
         }
         // Committed: the SDK may now echo the states that follow these records.
-        tx.commit().await.map_err(db_error(&format!("cannot commit to {dest}")))
+        tx.commit()
+            .await
+            .map_err(db_error(&format!("cannot commit to {dest}")))
     }
 
     async fn close(&mut self) -> Result<(), Error> {
         for target in &self.targets {
             if target.truncates() {
-                table::swap(&mut self.client, &target.schema, &target.table, &target.write_table, self.cascade).await?;
+                table::swap(
+                    &mut self.client,
+                    &target.schema,
+                    &target.table,
+                    &target.write_table,
+                    self.cascade,
+                )
+                .await?;
             } else if target.minimum_generation_id > 0 {
                 // Data of generations older than the minimum goes.
                 self.client
@@ -256,7 +358,10 @@ mod tests {
     fn timestamps_and_raw_ids() {
         let mut out = Vec::new();
         super::timestamp(1_700_000_000_123, &mut out);
-        assert_eq!(String::from_utf8(out).expect("utf8"), "2023-11-14 22:13:20.123+00");
+        assert_eq!(
+            String::from_utf8(out).expect("utf8"),
+            "2023-11-14 22:13:20.123+00"
+        );
         let (mut a, mut b) = (Vec::new(), Vec::new());
         super::raw_id(5, &mut a);
         super::raw_id(5, &mut b);

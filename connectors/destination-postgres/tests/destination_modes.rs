@@ -24,14 +24,39 @@ fn append_overwrite_and_states() {
         record("ovr", json!({"id": 2, "v": 1}), 1001),
         state(2),
     ];
-    let streams = || vec![stream("app", "append", props(), None, None), stream("ovr", "overwrite", props(), None, None)];
+    let streams = || {
+        vec![
+            stream("app", "append", props(), None, None),
+            stream("ovr", "overwrite", props(), None, None),
+        ]
+    };
     let out = write(&dir, "dst_modes", None, streams(), &lines);
     assert_eq!(out.exit_code, 0, "{}", out.stdout);
-    let ids: Vec<i64> = out.states().iter().filter_map(|s| s.extra.get_as::<i64>("id").ok().flatten()).collect();
+    let ids: Vec<i64> = out
+        .states()
+        .iter()
+        .filter_map(|s| s.extra.get_as::<i64>("id").ok().flatten())
+        .collect();
     assert_eq!(ids, [1, 2], "states echoed in order, with their id");
     // destinationStats counts that stream's records committed since its previous state.
-    assert_eq!(out.states()[0].destination_stats.as_ref().and_then(|s| s.record_count), Some(1.0));
-    let second = write(&dir, "dst_modes", None, streams(), &[record("app", json!({"id": 2, "v": 1}), 2000), record("ovr", json!({"id": 3, "v": 1}), 2000), state(3)]);
+    assert_eq!(
+        out.states()[0]
+            .destination_stats
+            .as_ref()
+            .and_then(|s| s.record_count),
+        Some(1.0)
+    );
+    let second = write(
+        &dir,
+        "dst_modes",
+        None,
+        streams(),
+        &[
+            record("app", json!({"id": 2, "v": 1}), 2000),
+            record("ovr", json!({"id": 3, "v": 1}), 2000),
+            state(3),
+        ],
+    );
     assert_eq!(second.exit_code, 0);
     rt.block_on(async {
         let app = rows(&db, "SELECT id, v, name FROM public.app ORDER BY id").await;
@@ -51,19 +76,63 @@ fn dedup_out_of_order_duplicates_in_a_batch_and_composite_keys() {
     let rt = runtime();
     let db = rt.block_on(fresh_db("dst_dedup"));
     let dir = TestDir::new("dst-dedup");
-    let s = || vec![stream("d", "append_dedup", props(), Some(&["id", "k2"]), Some("v"))];
-    let r = |id: i64, k2: &str, v: i64, t: i64| record("d", json!({"id": id, "k2": k2, "v": v, "name": format!("{id}{k2}@{v}")}), t);
+    let s = || {
+        vec![stream(
+            "d",
+            "append_dedup",
+            props(),
+            Some(&["id", "k2"]),
+            Some("v"),
+        )]
+    };
+    let r = |id: i64, k2: &str, v: i64, t: i64| {
+        record(
+            "d",
+            json!({"id": id, "k2": k2, "v": v, "name": format!("{id}{k2}@{v}")}),
+            t,
+        )
+    };
     // One batch: duplicates of one key, an older cursor arriving after a newer one, a tie broken by extraction time.
-    let out = write(&dir, "dst_dedup", None, s(), &[r(1, "a", 5, 1), r(1, "a", 3, 2), r(1, "b", 1, 3), r(2, "a", 7, 4), r(2, "a", 7, 5), state(1)]);
+    let out = write(
+        &dir,
+        "dst_dedup",
+        None,
+        s(),
+        &[
+            r(1, "a", 5, 1),
+            r(1, "a", 3, 2),
+            r(1, "b", 1, 3),
+            r(2, "a", 7, 4),
+            r(2, "a", 7, 5),
+            state(1),
+        ],
+    );
     assert_eq!(out.exit_code, 0, "{}", out.stdout);
     // A later sync with an out-of-order (older) cursor for (1, a) and a newer one for (1, b).
-    let out = write(&dir, "dst_dedup", None, s(), &[r(1, "a", 4, 10), r(1, "b", 2, 11), state(2)]);
+    let out = write(
+        &dir,
+        "dst_dedup",
+        None,
+        s(),
+        &[r(1, "a", 4, 10), r(1, "b", 2, 11), state(2)],
+    );
     assert_eq!(out.exit_code, 0);
     rt.block_on(async {
-        let got = rows(&db, "SELECT id, k2, v, name, _airbyte_extracted_at FROM public.d ORDER BY id, k2").await;
-        let names: Vec<&str> = got.iter().map(|r| r["name"].as_str().expect("name")).collect();
+        let got = rows(
+            &db,
+            "SELECT id, k2, v, name, _airbyte_extracted_at FROM public.d ORDER BY id, k2",
+        )
+        .await;
+        let names: Vec<&str> = got
+            .iter()
+            .map(|r| r["name"].as_str().expect("name"))
+            .collect();
         assert_eq!(names, ["1a@5", "1b@2", "2a@7"]);
-        assert_eq!(got[2]["_airbyte_extracted_at"], json!("1970-01-01T00:00:00.005+00:00"), "ties go to the latest extraction");
+        assert_eq!(
+            got[2]["_airbyte_extracted_at"],
+            json!("1970-01-01T00:00:00.005+00:00"),
+            "ties go to the latest extraction"
+        );
     });
 }
 
@@ -71,26 +140,64 @@ fn dedup_out_of_order_duplicates_in_a_batch_and_composite_keys() {
 fn cdc_deletes_hard_and_soft() {
     let rt = runtime();
     for (mode, expected) in [("Hard delete", vec![2]), ("Soft delete", vec![1, 2])] {
-        let db_name = if mode == "Hard delete" { "dst_cdc_hard" } else { "dst_cdc_soft" };
+        let db_name = if mode == "Hard delete" {
+            "dst_cdc_hard"
+        } else {
+            "dst_cdc_soft"
+        };
         let db = rt.block_on(fresh_db(db_name));
         let dir = TestDir::new("dst-cdc");
         let mut properties = props();
         properties["_ab_cdc_lsn"] = json!({"type": ["null", "number"]});
         properties["_ab_cdc_deleted_at"] = json!({"type": ["null", "string"]});
         properties["_ab_cdc_updated_at"] = json!({"type": ["null", "string"]});
-        let s = || vec![stream("c", "append_dedup", properties.clone(), Some(&["id"]), Some("_ab_cdc_lsn"))];
+        let s = || {
+            vec![stream(
+                "c",
+                "append_dedup",
+                properties.clone(),
+                Some(&["id"]),
+                Some("_ab_cdc_lsn"),
+            )]
+        };
         let mut cfg = config(db_name);
         cfg["cdc_deletion_mode"] = json!(mode);
-        let rec = |id: i64, lsn: i64, deleted: Option<&str>| record("c", json!({"id": id, "v": lsn, "_ab_cdc_lsn": lsn, "_ab_cdc_deleted_at": deleted, "_ab_cdc_updated_at": "2024-01-01T00:00:00Z"}), lsn);
-        write(&dir, db_name, Some(cfg.clone()), s(), &[rec(1, 10, None), rec(2, 11, None), state(1)]);
-        let out = write(&dir, db_name, Some(cfg.clone()), s(), &[rec(1, 20, Some("2024-01-02T00:00:00Z")), state(2)]);
+        let rec = |id: i64, lsn: i64, deleted: Option<&str>| {
+            record(
+                "c",
+                json!({"id": id, "v": lsn, "_ab_cdc_lsn": lsn, "_ab_cdc_deleted_at": deleted, "_ab_cdc_updated_at": "2024-01-01T00:00:00Z"}),
+                lsn,
+            )
+        };
+        write(
+            &dir,
+            db_name,
+            Some(cfg.clone()),
+            s(),
+            &[rec(1, 10, None), rec(2, 11, None), state(1)],
+        );
+        let out = write(
+            &dir,
+            db_name,
+            Some(cfg.clone()),
+            s(),
+            &[rec(1, 20, Some("2024-01-02T00:00:00Z")), state(2)],
+        );
         assert_eq!(out.exit_code, 0);
         rt.block_on(async {
-            let ids: Vec<i64> = rows(&db, "SELECT id FROM public.c ORDER BY id").await.iter().map(|r| r["id"].as_i64().expect("id")).collect();
+            let ids: Vec<i64> = rows(&db, "SELECT id FROM public.c ORDER BY id")
+                .await
+                .iter()
+                .map(|r| r["id"].as_i64().expect("id"))
+                .collect();
             assert_eq!(ids, expected, "{mode}");
             if mode == "Soft delete" {
-                let deleted = rows(&db, "SELECT _ab_cdc_deleted_at FROM public.c WHERE id = 1").await;
-                assert_eq!(deleted[0]["_ab_cdc_deleted_at"], json!("2024-01-02T00:00:00Z"));
+                let deleted =
+                    rows(&db, "SELECT _ab_cdc_deleted_at FROM public.c WHERE id = 1").await;
+                assert_eq!(
+                    deleted[0]["_ab_cdc_deleted_at"],
+                    json!("2024-01-02T00:00:00Z")
+                );
             }
         });
     }
@@ -107,14 +214,36 @@ fn hostile_identifiers_long_names_and_a_renamed_stream() {
     let mut cfg = config("dst_names");
     cfg["schema"] = json!("Weird \"Schema\"");
     let data = json!({"Col \"x\"": 1, "MiXeD Case": "it's", "é".repeat(40): "one", format!("{}2", "é".repeat(40)): "two"});
-    let out = write(&dir, "dst_names", Some(cfg.clone()), vec![stream(weird, "append", properties.clone(), None, None), stream(long, "append", properties.clone(), None, None)], &[record(weird, data.clone(), 1), record(long, data.clone(), 1), state(1)]);
+    let out = write(
+        &dir,
+        "dst_names",
+        Some(cfg.clone()),
+        vec![
+            stream(weird, "append", properties.clone(), None, None),
+            stream(long, "append", properties.clone(), None, None),
+        ],
+        &[
+            record(weird, data.clone(), 1),
+            record(long, data.clone(), 1),
+            state(1),
+        ],
+    );
     assert_eq!(out.exit_code, 0, "{}", out.stdout);
     // The stream is renamed in a later sync: a new table, the old one untouched.
-    let out = write(&dir, "dst_names", Some(cfg), vec![stream("renamed", "append", properties, None, None)], &[record("renamed", data, 2), state(2)]);
+    let out = write(
+        &dir,
+        "dst_names",
+        Some(cfg),
+        vec![stream("renamed", "append", properties, None, None)],
+        &[record("renamed", data, 2), state(2)],
+    );
     assert_eq!(out.exit_code, 0);
     rt.block_on(async {
         let tables: Vec<String> = db
-            .query("SELECT tablename FROM pg_tables WHERE schemaname = 'Weird \"Schema\"' ORDER BY 1", &[])
+            .query(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'Weird \"Schema\"' ORDER BY 1",
+                &[],
+            )
             .await
             .expect("tables")
             .iter()
@@ -123,10 +252,27 @@ fn hostile_identifiers_long_names_and_a_renamed_stream() {
         assert_eq!(tables.len(), 3, "{tables:?}");
         assert!(tables.contains(&weird.to_owned()) && tables.contains(&"renamed".to_owned()));
         assert!(tables.iter().all(|t| t.len() <= 63));
-        let row = rows(&db, &format!("SELECT * FROM \"Weird \"\"Schema\"\"\".\"{}\"", weird.replace('"', "\"\""))).await;
+        let row = rows(
+            &db,
+            &format!(
+                "SELECT * FROM \"Weird \"\"Schema\"\"\".\"{}\"",
+                weird.replace('"', "\"\"")
+            ),
+        )
+        .await;
         assert_eq!(row[0]["Col \"x\""], json!(1));
         assert_eq!(row[0]["MiXeD Case"], json!("it's"));
-        let values: Vec<&Value> = row[0].as_object().expect("row").iter().filter(|(k, _)| k.starts_with('é')).map(|(_, v)| v).collect();
-        assert_eq!(values.len(), 2, "two long column names stay distinct: {row:?}");
+        let values: Vec<&Value> = row[0]
+            .as_object()
+            .expect("row")
+            .iter()
+            .filter(|(k, _)| k.starts_with('é'))
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(
+            values.len(),
+            2,
+            "two long column names stay distinct: {row:?}"
+        );
     });
 }

@@ -16,13 +16,23 @@ pub fn server_url() -> String {
 
 pub fn host_port() -> (String, u16) {
     let url = server_url();
-    let host_port = url.rsplit('@').next().unwrap_or_default().split('/').next().unwrap_or_default().to_owned();
+    let host_port = url
+        .rsplit('@')
+        .next()
+        .unwrap_or_default()
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     let (host, port) = host_port.split_once(':').unwrap_or((&host_port, "5432"));
     (host.to_owned(), port.parse().expect("port"))
 }
 
 pub fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
 }
 
 pub async fn connect(db: &str) -> Client {
@@ -30,7 +40,9 @@ pub async fn connect(db: &str) -> Client {
     let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&url);
     let (client, connection) = tokio_postgres::connect(&format!("{base}/{db}"), NoTls)
         .await
-        .unwrap_or_else(|e| panic!("cannot connect to the test server at {url}: {e}; run `scripts/pg.sh start`"));
+        .unwrap_or_else(|e| {
+            panic!("cannot connect to the test server at {url}: {e}; run `scripts/pg.sh start`")
+        });
     tokio::spawn(async move {
         let _ = connection.await;
     });
@@ -39,8 +51,14 @@ pub async fn connect(db: &str) -> Client {
 
 pub async fn fresh_db(name: &str) -> Client {
     let admin = connect("postgres").await;
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.expect("drop database");
-    admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")).await.expect("create database");
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .await
+        .expect("drop database");
+    admin
+        .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create database");
     connect(name).await
 }
 
@@ -50,7 +68,13 @@ pub fn config(db: &str) -> Value {
 }
 
 /// A configured stream.
-pub fn stream(name: &str, mode: &str, properties: Value, pk: Option<&[&str]>, cursor: Option<&str>) -> Value {
+pub fn stream(
+    name: &str,
+    mode: &str,
+    properties: Value,
+    pk: Option<&[&str]>,
+    cursor: Option<&str>,
+) -> Value {
     let mut s = json!({
         "stream": {"name": name, "json_schema": {"type": "object", "properties": properties}, "supported_sync_modes": ["full_refresh", "incremental"]},
         "sync_mode": if mode == "overwrite" { "full_refresh" } else { "incremental" },
@@ -66,7 +90,8 @@ pub fn stream(name: &str, mode: &str, properties: Value, pk: Option<&[&str]>, cu
 }
 
 pub fn record(stream: &str, data: Value, emitted_at: i64) -> String {
-    json!({"type": "RECORD", "record": {"stream": stream, "data": data, "emitted_at": emitted_at}}).to_string()
+    json!({"type": "RECORD", "record": {"stream": stream, "data": data, "emitted_at": emitted_at}})
+        .to_string()
 }
 
 pub fn state(id: i64) -> String {
@@ -75,14 +100,35 @@ pub fn state(id: i64) -> String {
 
 /// A STREAM state of `stream` carrying the platform's `id`.
 pub fn state_of(stream: &str, id: i64) -> String {
-    format!(r#"{{"type":"STATE","state":{{"type":"STREAM","stream":{{"stream_descriptor":{{"name":"{stream}"}},"stream_state":{{"n":{id}}}}},"id":{id}}}}}"#)
+    format!(
+        r#"{{"type":"STATE","state":{{"type":"STREAM","stream":{{"stream_descriptor":{{"name":"{stream}"}},"stream_state":{{"n":{id}}}}},"id":{id}}}}}"#
+    )
 }
 
 /// Runs `write` with `lines` on stdin; every line printed must pass the official models.
-pub fn write(dir: &TestDir, db: &str, config_override: Option<Value>, streams: Vec<Value>, lines: &[String]) -> Output {
-    let config = dir.write_json("config.json", &config_override.unwrap_or_else(|| config(db)));
+pub fn write(
+    dir: &TestDir,
+    db: &str,
+    config_override: Option<Value>,
+    streams: Vec<Value>,
+    lines: &[String],
+) -> Output {
+    let config = dir.write_json(
+        "config.json",
+        &config_override.unwrap_or_else(|| config(db)),
+    );
     let catalog = dir.write_json("catalog.json", &json!({ "streams": streams }));
-    let out = run_binary(BIN, &["write", "--config", config.to_str().expect("path"), "--catalog", catalog.to_str().expect("path")], lines.join("\n").as_bytes());
+    let out = run_binary(
+        BIN,
+        &[
+            "write",
+            "--config",
+            config.to_str().expect("path"),
+            "--catalog",
+            catalog.to_str().expect("path"),
+        ],
+        lines.join("\n").as_bytes(),
+    );
     check_with_official_models(&out.stdout).unwrap_or_else(|r| panic!("official models: {r}"));
     out
 }
