@@ -225,7 +225,8 @@ pub struct IncrementalTest {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DestinationTest {
-    /// The config; `${LOCAL_ROOT}` in it becomes a scratch folder (mounted at `/local` for images).
+    /// The config; `${LOCAL_ROOT}` in it becomes a scratch folder (mounted at `/local` for images),
+    /// `${RUN_ID}` a name unique to the run.
     #[serde(default = "default_config")]
     pub config_path: PathBuf,
     /// The configured catalog (one sync mode per stream).
@@ -233,7 +234,7 @@ pub struct DestinationTest {
     /// The messages to write, one per line (run in order; several files make several syncs).
     pub messages_paths: Vec<PathBuf>,
     /// A shell command printing the destination's rows of `{stream}` as JSON lines
-    /// (`${LOCAL_ROOT}`, `{stream}` and `{namespace}` are substituted).
+    /// (`${LOCAL_ROOT}`, `${RUN_ID}`, `{stream}` and `{namespace}` are substituted).
     pub query_command: String,
     /// The expected rows: JSON lines of `{"stream": .., "data": ..}` (compared as sets).
     pub expected_records_path: PathBuf,

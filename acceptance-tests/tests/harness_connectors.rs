@@ -111,3 +111,26 @@ fn source_postgres_image() {
         suites("source-postgres", None);
     }
 }
+
+#[test]
+fn destination_postgres_binary() {
+    assert!(
+        std::env::var_os("AIRBYTE_TEST_PG_URL").is_some(),
+        "destination-postgres runs against the test server: run `scripts/pg.sh start` (the test command does)"
+    );
+    suites(
+        "destination-postgres",
+        Some(Connector::Binary(binary("destination-postgres"))),
+    );
+}
+
+#[test]
+fn destination_postgres_image() {
+    assert!(
+        std::env::var_os("AIRBYTE_TEST_PG_URL").is_some(),
+        "destination-postgres runs against the test server: run `scripts/pg.sh start` (the test command does)"
+    );
+    if docker_available() {
+        suites("destination-postgres", None);
+    }
+}

@@ -21,7 +21,7 @@ pub(crate) fn run(cx: &mut Context<'_>, index: usize, test: &DestinationTest) {
     let _ = Command::new("chmod").arg("0777").arg(&host_root).status();
     let local = format!("{}/{sub}", cx.connector.local_root(cx.scratch.path()));
     let config = match cx.read_json(&test.config_path) {
-        Ok(c) => super::substitute(&c, &local),
+        Ok(c) => super::substitute(&c, &local, &cx.run_id()),
         Err(e) => return cx.fail(SUITE, "test_write", e),
     };
     let catalog_value = match cx.read_json(&test.configured_catalog_path) {
@@ -124,6 +124,7 @@ pub(crate) fn run(cx: &mut Context<'_>, index: usize, test: &DestinationTest) {
                 let command = test
                     .query_command
                     .replace("${LOCAL_ROOT}", &host_root.display().to_string())
+                    .replace("${RUN_ID}", &cx.run_id())
                     .replace("{stream}", name)
                     .replace("{namespace}", &namespace);
                 match Command::new("sh").arg("-c").arg(&command).output() {

@@ -51,7 +51,31 @@ impl Context<'_> {
     /// as the connector sees it.
     pub(crate) fn read_config(&self, relative: &Path) -> Result<Value, String> {
         let local = self.connector.local_root(self.scratch.path());
-        Ok(substitute(&self.read_json(relative)?, &local))
+        Ok(substitute(
+            &self.read_json(relative)?,
+            &local,
+            &self.run_id(),
+        ))
+    }
+
+    /// A name unique to this run (`${RUN_ID}` in configs and query hooks), for
+    /// schemas and databases that must start empty.
+    pub(crate) fn run_id(&self) -> String {
+        let name = self
+            .scratch
+            .path()
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        name.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect()
     }
 
     pub(crate) fn read_lines(&self, relative: &Path) -> Result<Vec<Value>, String> {
@@ -210,14 +234,19 @@ fn load_spec(cx: &mut Context<'_>) {
     }
 }
 
-/// `${LOCAL_ROOT}` in every string of `value` becomes `local`.
-pub(crate) fn substitute(value: &Value, local: &str) -> Value {
+/// `${LOCAL_ROOT}` and `${RUN_ID}` in every string of `value` become `local` and `run_id`.
+pub(crate) fn substitute(value: &Value, local: &str, run_id: &str) -> Value {
     match value {
-        Value::String(s) => Value::String(s.replace("${LOCAL_ROOT}", local)),
-        Value::Array(items) => Value::Array(items.iter().map(|v| substitute(v, local)).collect()),
+        Value::String(s) => Value::String(
+            s.replace("${LOCAL_ROOT}", local)
+                .replace("${RUN_ID}", run_id),
+        ),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| substitute(v, local, run_id)).collect())
+        }
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| (k.clone(), substitute(v, local)))
+                .map(|(k, v)| (k.clone(), substitute(v, local, run_id)))
                 .collect(),
         ),
         other => other.clone(),

@@ -327,6 +327,7 @@ async fn run(
         );
         let stream_plan = StreamPlan {
             config,
+            control: client,
             slot: settings.slot,
             publication: settings.publication,
             start,

@@ -23,9 +23,10 @@ use tokio::time::{Instant, timeout, timeout_at};
 
 use super::changes::Changes;
 use super::pgoutput::{Message, decode};
-use super::state::{Checkpointer, lsn_text, pg_time_rfc3339};
+use super::state::{Checkpointer, lsn_text, parse_lsn, pg_time_rfc3339};
 use crate::config::{PostgresConfig, SslMode};
 use crate::connect::ident;
+use tokio_postgres::Client;
 
 /// The prefix of the marker message each sync writes at its target LSN.
 pub const MARKER_PREFIX: &str = "airbyte-rs/source-postgres";
@@ -39,6 +40,8 @@ const SESSION_OPTIONS: &str =
 pub struct StreamPlan<'a> {
     /// The connection settings.
     pub config: &'a PostgresConfig,
+    /// An ordinary connection, to watch the walsender.
+    pub control: &'a Client,
     /// The slot.
     pub slot: &'a str,
     /// The publication.
@@ -237,6 +240,15 @@ pub async fn stream_changes(
     result
 }
 
+/// How far our walsender has read the WAL (`pg_stat_replication.sent_lsn`).
+async fn sent_lsn(control: &Client, slot: &str) -> Option<u64> {
+    let sql = "SELECT r.sent_lsn::text FROM pg_replication_slots s JOIN pg_stat_replication r ON r.pid = s.active_pid WHERE s.slot_name = $1";
+    let row = control.query_opt(sql, &[&slot]).await.ok()??;
+    row.get::<_, Option<String>>(0)
+        .as_deref()
+        .and_then(parse_lsn)
+}
+
 async fn read_events(
     client: &mut ReplicationClient,
     plan: &StreamPlan<'_>,
@@ -254,11 +266,26 @@ async fn read_events(
     // The commit time of the open transaction.
     let mut open: Option<String> = None;
     let mut last_data = Instant::now();
+    let mut last_sent = plan.start;
     loop {
         let event = match timeout_at(last_data + plan.wait, client.recv()).await {
             Err(_) => {
-                summary.reason = "nothing arrived within initial_waiting_seconds";
-                break;
+                // Quiet, but is the server still reading WAL (a backlog of changes to other tables)?
+                match sent_lsn(plan.control, plan.slot).await {
+                    Some(sent) if sent > last_sent => {
+                        airbyte_sdk::tracing::info!(
+                            "the server is still reading WAL (at {}): waiting on",
+                            lsn_text(sent)
+                        );
+                        last_sent = sent;
+                        last_data = Instant::now();
+                        continue;
+                    }
+                    _ => {
+                        summary.reason = "nothing arrived within initial_waiting_seconds";
+                        break;
+                    }
+                }
             }
             Ok(Ok(Some(event))) => event,
             Ok(Ok(None)) => {
