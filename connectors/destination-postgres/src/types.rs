@@ -96,17 +96,25 @@ impl ColumnType {
     }
 }
 
-/// Appends `text` to a COPY text row, escaped.
+/// Appends `text` to a COPY text row, escaped (spans without special bytes are copied whole).
 pub fn copy_escape(text: &str, out: &mut Vec<u8>) {
-    for &b in text.as_bytes() {
-        match b {
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            _ => out.push(b),
-        }
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    while let Some(offset) = bytes[start..]
+        .iter()
+        .position(|&b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r'))
+    {
+        let i = start + offset;
+        out.extend_from_slice(&bytes[start..i]);
+        out.extend_from_slice(match bytes[i] {
+            b'\\' => b"\\\\",
+            b'\t' => b"\\t",
+            b'\n' => b"\\n",
+            _ => b"\\r",
+        });
+        start = i + 1;
     }
+    out.extend_from_slice(&bytes[start..]);
 }
 
 /// Writes the COPY field for a raw JSON value in a column of type `ty`.
@@ -148,6 +156,11 @@ pub fn write_field(ty: ColumnType, raw: Option<&RawValue>, out: &mut Vec<u8>) ->
             _ => false,
         },
         ColumnType::Text => match raw.as_bytes()[0] {
+            // Most strings have no escapes: copy them straight.
+            b'"' if !raw.contains('\\') => {
+                copy_escape(&raw[1..raw.len() - 1], out);
+                true
+            }
             b'"' => match serde_json::from_str::<String>(raw) {
                 Ok(s) => {
                     copy_escape(&s, out);
@@ -294,6 +307,54 @@ fn temporal(ty: ColumnType, s: &str) -> Option<String> {
         _ => false,
     };
     valid.then(|| format!("{body}{bc}"))
+}
+
+/// The fields of a record's `data` object, keys borrowed when they have no escapes.
+pub fn fields(
+    data: &str,
+) -> Result<Vec<(std::borrow::Cow<'_, str>, &RawValue)>, serde_json::Error> {
+    use serde::de::{Deserializer, MapAccess, Visitor};
+    use std::borrow::Cow;
+    use std::fmt;
+
+    struct Key<'a>(Cow<'a, str>);
+    impl<'de> serde::Deserialize<'de> for Key<'de> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Key<'de>;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a key")
+                }
+                fn visit_borrowed_str<E: serde::de::Error>(
+                    self,
+                    v: &'de str,
+                ) -> Result<Key<'de>, E> {
+                    Ok(Key(Cow::Borrowed(v)))
+                }
+                fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                    Ok(Key(Cow::Owned(v.to_owned())))
+                }
+            }
+            d.deserialize_str(V)
+        }
+    }
+    struct Fields;
+    impl<'de> Visitor<'de> for Fields {
+        type Value = Vec<(Cow<'de, str>, &'de RawValue)>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::with_capacity(map.size_hint().unwrap_or(16));
+            while let Some(key) = map.next_key::<Key<'de>>()? {
+                out.push((key.0, map.next_value::<&RawValue>()?));
+            }
+            Ok(out)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(data);
+    de.deserialize_map(Fields)
 }
 
 #[cfg(test)]

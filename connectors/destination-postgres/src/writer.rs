@@ -1,6 +1,5 @@
 //! Writing batches: COPY into the stream's table, dedup, replace at the end.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use airbyte_postgres_common::ident;
@@ -12,12 +11,11 @@ use airbyte_sdk::protocol::{
 };
 use bytes::Bytes;
 use futures_util::SinkExt;
-use serde_json::value::RawValue;
 use tokio_postgres::Client;
 
 use crate::config::{CdcDeletionMode, PostgresDestinationConfig};
 use crate::names::{fit, fit_with_suffix};
-use crate::table::{self, Column, META, db_error, qualified};
+use crate::table::{self, Column, db_error, qualified};
 use crate::types::{copy_escape, write_field};
 
 /// Where and how one stream is written.
@@ -56,15 +54,15 @@ static RAW_ID: AtomicU64 = AtomicU64::new(0);
 fn raw_id(ms: i64, out: &mut Vec<u8>) {
     let n = RAW_ID.fetch_add(1, Ordering::Relaxed) ^ (u64::from(std::process::id()) << 40);
     let ms = ms.max(0) as u64;
-    let text = format!(
-        "{:08x}-{:04x}-7{:03x}-{:04x}-{:012x}",
-        ms >> 16,
-        ms & 0xffff,
-        (n >> 60) & 0xfff,
-        0x8000 | ((n >> 48) & 0x3fff),
-        n & 0xffff_ffff_ffff
-    );
-    out.extend_from_slice(text.as_bytes());
+    hex(ms >> 16, 8, out);
+    out.push(b'-');
+    hex(ms & 0xffff, 4, out);
+    out.extend_from_slice(b"-7");
+    hex((n >> 60) & 0xfff, 3, out);
+    out.push(b'-');
+    hex(0x8000 | ((n >> 48) & 0x3fff), 4, out);
+    out.push(b'-');
+    hex(n & 0xffff_ffff_ffff, 12, out);
 }
 
 /// `YYYY-MM-DD HH:MM:SS.mmm+00` for ms since the epoch.
@@ -194,37 +192,50 @@ pub async fn open(
     })
 }
 
+/// Appends `n` in lowercase hex, `width` digits.
+fn hex(n: u64, width: u32, out: &mut Vec<u8>) {
+    for shift in (0..width).rev() {
+        out.push(b"0123456789abcdef"[((n >> (shift * 4)) & 0xf) as usize]);
+    }
+}
+
+/// The COPY text of one batch, in the column order of [`copy_columns`]:
+/// raw id, extracted at, generation, the user columns, then `_airbyte_meta`
+/// (last, because its changes are known only once the values are written).
 fn copy_rows(target: &Target, batch: &Batch) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::with_capacity(batch.bytes + batch.records.len() * 96);
+    let mut out = Vec::with_capacity(batch.bytes + batch.records.len() * 128);
     let mut changes: Vec<AirbyteRecordMessageMetaChange> = Vec::new();
+    let mut empty_meta = Vec::new();
+    copy_escape(
+        &serde_json::json!({"sync_id": target.sync_id, "changes": []}).to_string(),
+        &mut empty_meta,
+    );
+    let generation = target
+        .generation_id
+        .map(|g| g.to_string())
+        .unwrap_or_else(|| "\\N".to_owned());
+    let mut clock = Clock::default();
     for record in &batch.records {
         raw_id(record.emitted_at, &mut out);
         out.push(b'\t');
-        timestamp(record.emitted_at, &mut out);
+        clock.write(record.emitted_at, &mut out);
         out.push(b'\t');
-        let meta_at = out.len();
-        out.push(b'\t');
-        match target.generation_id {
-            Some(g) => out.extend_from_slice(g.to_string().as_bytes()),
-            None => out.extend_from_slice(b"\\N"),
-        }
-        // Keys are owned: a key with escapes (`"a\"b"`) cannot be borrowed.
-        let fields: HashMap<String, &RawValue> = serde_json::from_str(record.data.as_str())
-            .map_err(|e| {
-                Error::system(format!(
-                    "a record of `{}` has data that is not a JSON object",
-                    batch.descriptor
-                ))
-                .with_source(e)
-            })?;
+        out.extend_from_slice(generation.as_bytes());
+        let fields = crate::types::fields(record.data.as_str()).map_err(|e| {
+            Error::system(format!(
+                "a record of `{}` has data that is not a JSON object",
+                batch.descriptor
+            ))
+            .with_source(e)
+        })?;
         changes.clear();
         for column in &target.columns {
             out.push(b'\t');
-            if !write_field(
-                column.ty,
-                fields.get(column.json.as_str()).copied(),
-                &mut out,
-            ) {
+            let value = fields
+                .iter()
+                .find(|(k, _)| *k == column.json)
+                .map(|(_, v)| *v);
+            if !write_field(column.ty, value, &mut out) {
                 changes.push(AirbyteRecordMessageMetaChange::new(
                     column.json.clone(),
                     ChangeType::Nulled,
@@ -232,20 +243,67 @@ fn copy_rows(target: &Target, batch: &Batch) -> Result<Vec<u8>, Error> {
                 ));
             }
         }
-        out.push(b'\n');
+        out.push(b'\t');
         // `_airbyte_meta`: the sync id, the source's changes and ours.
-        let mut all: Vec<&AirbyteRecordMessageMetaChange> = record
+        let source_changes = record
             .meta
-            .iter()
-            .flat_map(|m| m.changes.iter().flatten())
-            .collect();
-        all.extend(changes.iter());
-        let meta = serde_json::json!({"sync_id": target.sync_id, "changes": all});
-        let mut meta_text = Vec::new();
-        copy_escape(&meta.to_string(), &mut meta_text);
-        out.splice(meta_at..meta_at, meta_text);
+            .as_ref()
+            .and_then(|m| m.changes.as_ref())
+            .filter(|c| !c.is_empty());
+        if source_changes.is_none() && changes.is_empty() {
+            out.extend_from_slice(&empty_meta);
+        } else {
+            let mut all: Vec<&AirbyteRecordMessageMetaChange> =
+                source_changes.into_iter().flatten().collect();
+            all.extend(changes.iter());
+            copy_escape(
+                &serde_json::json!({"sync_id": target.sync_id, "changes": all}).to_string(),
+                &mut out,
+            );
+        }
+        out.push(b'\n');
     }
     Ok(out)
+}
+
+/// The columns of [`copy_rows`], quoted and joined.
+fn copy_columns(target: &Target) -> String {
+    let mut names = vec![
+        "_airbyte_raw_id".to_owned(),
+        "_airbyte_extracted_at".to_owned(),
+        "_airbyte_generation_id".to_owned(),
+    ];
+    names.extend(target.columns.iter().map(|c| ident(&c.sql)));
+    names.push("_airbyte_meta".to_owned());
+    names.join(", ")
+}
+
+/// Formats `ms` timestamps, reusing the date and time text within a second.
+#[derive(Default)]
+struct Clock {
+    second: Option<i64>,
+    text: Vec<u8>,
+}
+
+impl Clock {
+    fn write(&mut self, ms: i64, out: &mut Vec<u8>) {
+        let second = ms.div_euclid(1000);
+        if self.second != Some(second) {
+            self.text.clear();
+            timestamp(second * 1000, &mut self.text);
+            self.text.truncate(self.text.len() - ".000+00".len());
+            self.second = Some(second);
+        }
+        out.extend_from_slice(&self.text);
+        let millis = ms.rem_euclid(1000) as u32;
+        out.extend_from_slice(&[
+            b'.',
+            b'0' + (millis / 100) as u8,
+            b'0' + (millis / 10 % 10) as u8,
+            b'0' + (millis % 10) as u8,
+        ]);
+        out.extend_from_slice(b"+00");
+    }
 }
 
 #[airbyte_sdk::async_trait]
@@ -253,9 +311,7 @@ impl StreamWriter for PgWriter {
     async fn write_batch(&mut self, batch: Batch) -> Result<(), Error> {
         let target = &self.targets[batch.stream];
         let rows = copy_rows(target, &batch)?;
-        let mut names: Vec<String> = META.iter().map(|(n, _)| (*n).to_owned()).collect();
-        names.extend(target.columns.iter().map(|c| ident(&c.sql)));
-        let column_list = names.join(", ");
+        let column_list = copy_columns(target);
         let dest = qualified(&target.schema, &target.write_table);
         let tx = self
             .client

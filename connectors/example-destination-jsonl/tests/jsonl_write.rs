@@ -186,17 +186,15 @@ fn a_kill_mid_sync_leaves_every_record_of_the_last_echoed_state_committed() {
     let mut last = None;
     let mut line = String::new();
     while stdout.read_line(&mut line).expect("read") > 0 {
-        if let Ok(m) = serde_json::from_str::<AirbyteMessage>(&line) {
-            if let Some(id) = m
-                .state
-                .as_ref()
-                .and_then(|s| s.extra.get_as::<i64>("id").ok().flatten())
-            {
-                last = Some(id);
-                if id == 30 {
-                    child.kill().expect("kill -9");
-                    break;
-                }
+        let id = serde_json::from_str::<AirbyteMessage>(&line)
+            .ok()
+            .and_then(|m| m.state)
+            .and_then(|s| s.extra.get_as::<i64>("id").ok().flatten());
+        if let Some(id) = id {
+            last = Some(id);
+            if id == 30 {
+                child.kill().expect("kill -9");
+                break;
             }
         }
         line.clear();

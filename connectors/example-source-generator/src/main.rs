@@ -58,7 +58,7 @@ fn schema(stream: &str) -> JsonObject {
 fn write_row(stream: &str, i: u64, out: &mut StreamOutput) -> Result<(), Error> {
     let updated_at = timestamp(i);
     if stream == "users" {
-        let email = (i % 5 != 0).then(|| format!("user{i}@example.com"));
+        let email = (!i.is_multiple_of(5)).then(|| format!("user{i}@example.com"));
         out.record(&airbyte_sdk::__private::serde_json::json!({
             "id": i, "name": format!("User {i}"), "email": email, "updated_at": updated_at,
         }))

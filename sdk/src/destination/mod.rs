@@ -22,7 +22,7 @@ pub trait Destination: Send + Sync + Sized + 'static {
     /// The connector's configuration; its JSON Schema is the spec.
     type Config: Config;
     /// Writes the batches of one sync.
-    type Writer: StreamWriter;
+    type Writer: StreamWriter + 'static;
 
     /// Extra fields of the spec (list the supported destination sync modes here).
     fn spec_options(&self) -> SpecOptions {

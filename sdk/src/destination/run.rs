@@ -1,12 +1,18 @@
 //! The `write` loop: batches, commits, and state echo after commit.
+//!
+//! One batch is written at a time, in a task of its own, while the loop goes
+//! on reading and parsing the next one: the destination's database ingests
+//! while the connector parses. A STATE is queued behind the writes submitted
+//! before it and echoed only once they have all committed, in arrival order.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use airbyte_protocol::{
-    AirbyteStateStats, AirbyteStateType, AirbyteStreamStatus, AsyncMessageReader,
+    AirbyteMessage, AirbyteStateStats, AirbyteStateType, AirbyteStreamStatus, AsyncMessageReader,
     ConfiguredAirbyteCatalog, Error as ProtocolError, LogLevel, MessageType, StreamDescriptor,
 };
 use tokio::io::AsyncBufRead;
+use tokio::task::JoinHandle;
 
 use super::{Batch, BatchLimits, StreamWriter};
 use crate::emit::Emitter;
@@ -18,14 +24,93 @@ struct Pending {
     descriptor: StreamDescriptor,
     batch: Vec<airbyte_protocol::AirbyteRecordMessage>,
     bytes: usize,
-    /// Records written since this stream's last echoed state.
-    committed_since_state: u64,
+    /// Records submitted since this stream's last state.
+    since_state: u64,
+}
+
+/// The writer, or the write in flight that will give it back.
+struct Pipeline<W> {
+    writer: Option<W>,
+    in_flight: Option<JoinHandle<(W, Result<(), Error>)>>,
+    /// Writes submitted so far; the number of the last one committed.
+    submitted: u64,
+    committed: u64,
+    /// States waiting for the writes submitted before them: (barrier, message).
+    states: VecDeque<(u64, AirbyteMessage)>,
+}
+
+impl<W: StreamWriter + 'static> Pipeline<W> {
+    /// Waits for the write in flight, then echoes the states it unblocked.
+    async fn settle(&mut self, emitter: &Emitter) -> Result<(), Error> {
+        if let Some(task) = self.in_flight.take() {
+            self.done(task.await, emitter)?;
+        }
+        self.echo_ready(emitter)
+    }
+
+    /// Takes back the writer from a finished write; echoes what it unblocked.
+    fn done(
+        &mut self,
+        joined: Result<(W, Result<(), Error>), tokio::task::JoinError>,
+        emitter: &Emitter,
+    ) -> Result<(), Error> {
+        let (writer, result) =
+            joined.map_err(|e| Error::system(format!("the write task failed: {e}")))?;
+        self.writer = Some(writer);
+        result?;
+        self.committed = self.submitted;
+        self.echo_ready(emitter)
+    }
+
+    /// Echoes the queued states whose writes have all committed.
+    fn echo_ready(&mut self, emitter: &Emitter) -> Result<(), Error> {
+        while self
+            .states
+            .front()
+            .is_some_and(|(barrier, _)| *barrier <= self.committed)
+        {
+            if let Some((_, state)) = self.states.pop_front() {
+                emitter.message_flush(state)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts writing `batch` once the previous write has committed.
+    async fn submit(&mut self, batch: Batch, emitter: &Emitter) -> Result<(), Error> {
+        self.settle(emitter).await?;
+        let mut writer = self
+            .writer
+            .take()
+            .ok_or_else(|| Error::system("the writer was lost after a failed write"))?;
+        let descriptor = batch.descriptor.clone();
+        self.submitted += 1;
+        self.in_flight = Some(tokio::spawn(async move {
+            let result = writer
+                .write_batch(batch)
+                .await
+                .map_err(|e| match e.stream() {
+                    Some(_) => e,
+                    None => e.with_stream(descriptor),
+                });
+            (writer, result)
+        }));
+        Ok(())
+    }
+
+    /// The writer, once every write has committed.
+    async fn writer(&mut self, emitter: &Emitter) -> Result<&mut W, Error> {
+        self.settle(emitter).await?;
+        self.writer
+            .as_mut()
+            .ok_or_else(|| Error::system("the writer was lost after a failed write"))
+    }
 }
 
 /// Reads messages from `input` until EOF, writing batches through `writer`
 /// and echoing states after their records are committed.
-pub(crate) async fn write<W: StreamWriter>(
-    writer: &mut W,
+pub(crate) async fn write<W: StreamWriter + 'static>(
+    writer: W,
     catalog: &ConfiguredAirbyteCatalog,
     limits: BatchLimits,
     input: impl AsyncBufRead + Unpin,
@@ -40,11 +125,55 @@ pub(crate) async fn write<W: StreamWriter>(
             descriptor: d,
             batch: Vec::new(),
             bytes: 0,
-            committed_since_state: 0,
+            since_state: 0,
         });
     }
+    let mut pipe = Pipeline {
+        writer: Some(writer),
+        in_flight: None,
+        submitted: 0,
+        committed: 0,
+        states: VecDeque::new(),
+    };
+    let result = read_loop(&mut pipe, &mut streams, &index, limits, input, emitter).await;
+    if result.is_err() {
+        // Let a write in flight finish, so states it covers are still echoed.
+        let _ = pipe.settle(emitter).await;
+        return result;
+    }
+    for (i, pending) in streams.iter_mut().enumerate() {
+        if let Some(batch) = take(pending, i) {
+            pipe.submit(batch, emitter).await?;
+        }
+    }
+    pipe.writer(emitter).await?.close().await
+}
+
+async fn read_loop<W: StreamWriter + 'static>(
+    pipe: &mut Pipeline<W>,
+    streams: &mut [Pending],
+    index: &HashMap<Key, usize>,
+    limits: BatchLimits,
+    input: impl AsyncBufRead + Unpin,
+    emitter: &Emitter,
+) -> Result<(), Error> {
     let mut reader = AsyncMessageReader::new(input);
-    while let Some(line) = reader.next_line().await {
+    loop {
+        // While a write is in flight, also wait for it: its states are echoed as soon as
+        // it commits, even if the source sends nothing more until it sees them.
+        let line = match pipe.in_flight.as_mut() {
+            Some(task) => tokio::select! {
+                biased;
+                joined = task => {
+                    pipe.in_flight = None;
+                    pipe.done(joined, emitter)?;
+                    continue;
+                }
+                line = reader.next_line() => line,
+            },
+            None => reader.next_line().await,
+        };
+        let Some(line) = line else { break };
         // A line over the size limit, or an I/O error, fails the sync: its data cannot be written.
         let line = line?;
         let bytes = line.as_bytes().len();
@@ -87,14 +216,18 @@ pub(crate) async fn write<W: StreamWriter>(
                 let pending = &mut streams[i];
                 pending.batch.push(record);
                 pending.bytes += bytes;
-                if pending.batch.len() >= limits.records || pending.bytes >= limits.bytes {
-                    flush(writer, &mut streams[i], i).await?;
+                if (pending.batch.len() >= limits.records || pending.bytes >= limits.bytes)
+                    && let Some(batch) = take(pending, i)
+                {
+                    pipe.submit(batch, emitter).await?;
                 }
             }
             MessageType::State => {
-                // Every record before this state must be committed before it is echoed.
+                // Every record before this state goes out first; the state waits for it.
                 for (i, pending) in streams.iter_mut().enumerate() {
-                    flush(writer, pending, i).await?;
+                    if let Some(batch) = take(pending, i) {
+                        pipe.submit(batch, emitter).await?;
+                    }
                 }
                 let mut message = message;
                 if let Some(state) = message.state.as_mut() {
@@ -106,12 +239,12 @@ pub(crate) async fn write<W: StreamWriter>(
                             );
                             index
                                 .get(&key)
-                                .map(|&i| std::mem::take(&mut streams[i].committed_since_state))
+                                .map(|&i| std::mem::take(&mut streams[i].since_state))
                                 .unwrap_or(0)
                         }
                         _ => streams
                             .iter_mut()
-                            .map(|p| std::mem::take(&mut p.committed_since_state))
+                            .map(|p| std::mem::take(&mut p.since_state))
                             .sum(),
                     };
                     let stats = state
@@ -119,7 +252,8 @@ pub(crate) async fn write<W: StreamWriter>(
                         .get_or_insert_with(AirbyteStateStats::default);
                     stats.record_count = Some(count as f64);
                 }
-                emitter.message_flush(message)?;
+                pipe.states.push_back((pipe.submitted, message));
+                pipe.echo_ready(emitter)?;
             }
             MessageType::Trace => {
                 let status = message
@@ -129,8 +263,10 @@ pub(crate) async fn write<W: StreamWriter>(
                 if let Some(status) = status.filter(|s| s.status == AirbyteStreamStatus::Complete) {
                     let d = &status.stream_descriptor;
                     if let Some(&i) = index.get(&(d.namespace.clone(), d.name.clone())) {
-                        flush(writer, &mut streams[i], i).await?;
-                        writer.stream_complete(i).await?;
+                        if let Some(batch) = take(&mut streams[i], i) {
+                            pipe.submit(batch, emitter).await?;
+                        }
+                        pipe.writer(emitter).await?.stream_complete(i).await?;
                     }
                 }
             }
@@ -139,35 +275,20 @@ pub(crate) async fn write<W: StreamWriter>(
             }
         }
     }
-    for (i, pending) in streams.iter_mut().enumerate() {
-        flush(writer, pending, i).await?;
-    }
-    writer.close().await
+    Ok(())
 }
 
-async fn flush<W: StreamWriter>(
-    writer: &mut W,
-    pending: &mut Pending,
-    stream: usize,
-) -> Result<(), Error> {
+/// The stream's pending records as a batch, counted as submitted since its last state.
+fn take(pending: &mut Pending, stream: usize) -> Option<Batch> {
     if pending.batch.is_empty() {
-        return Ok(());
+        return None;
     }
     let records = std::mem::take(&mut pending.batch);
-    let count = records.len() as u64;
-    let batch = Batch {
+    pending.since_state += records.len() as u64;
+    Some(Batch {
         stream,
         descriptor: pending.descriptor.clone(),
         records,
         bytes: std::mem::take(&mut pending.bytes),
-    };
-    writer
-        .write_batch(batch)
-        .await
-        .map_err(|e| match e.stream() {
-            Some(_) => e,
-            None => e.with_stream(pending.descriptor.clone()),
-        })?;
-    pending.committed_since_state += count;
-    Ok(())
+    })
 }

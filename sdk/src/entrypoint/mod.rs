@@ -332,9 +332,9 @@ pub async fn run_destination_with<D: Destination>(
             Command::Write { catalog, .. } => {
                 let config = typed_config::<D::Config>(&schema, config_value)?;
                 let catalog = load_catalog(&catalog).await?;
-                let mut writer = destination.open(&config, &catalog).await?;
+                let writer = destination.open(&config, &catalog).await?;
                 destination::write(
-                    &mut writer,
+                    writer,
                     &catalog,
                     destination.batch_limits(),
                     stdin,

@@ -152,14 +152,7 @@ impl Changes {
                     _ => None,
                 };
                 let key_changed = match old {
-                    Some((OldKind::Key, _)) => true,
-                    Some((OldKind::Full, old)) => {
-                        mapped.columns.iter().enumerate().any(|(i, c)| {
-                            c.as_ref().is_some_and(|c| c.primary_key)
-                                && !matches!(new.get(i), Some(Datum::Unchanged))
-                                && old.get(i) != new.get(i)
-                        })
-                    }
+                    Some((kind, old)) => mapped.key_changed(*kind, old, new),
                     None => false,
                 };
                 if let (true, Some((kind, old))) = (key_changed, old) {
@@ -191,6 +184,29 @@ impl Changes {
             }
             _ => Ok(0),
         }
+    }
+}
+
+impl Mapped {
+    /// Whether an update changed the primary key. The server also sends the
+    /// old key when it is TOASTed, or (FULL) always: compare the values. When
+    /// the old key tuple does not hold every primary key column (a replica
+    /// identity on another index), it cannot tell: no.
+    fn key_changed(&self, kind: OldKind, old: &[Datum<'_>], new: &[Datum<'_>]) -> bool {
+        let mut changed = false;
+        for (i, column) in self.columns.iter().enumerate() {
+            if !column.as_ref().is_some_and(|c| c.primary_key) {
+                continue;
+            }
+            if kind == OldKind::Key && !self.identity.get(i).copied().unwrap_or(false) {
+                return false;
+            }
+            match new.get(i) {
+                None | Some(Datum::Unchanged) => {}
+                Some(value) => changed |= old.get(i) != Some(value),
+            }
+        }
+        changed
     }
 }
 
@@ -353,6 +369,29 @@ mod tests {
             }
         }
         records
+    }
+
+    #[test]
+    fn key_changes() {
+        let c = changes();
+        let Some(Some(mapped)) = c.relations.get(&7) else {
+            panic!("relation 7 is mapped")
+        };
+        let (one, two) = (Datum::Text(b"1"), Datum::Text(b"2"));
+        let rest = [Datum::Null, Datum::Null, Datum::Null];
+        let row = |id| [id, rest[0], rest[1], rest[2]];
+        assert!(mapped.key_changed(OldKind::Key, &row(one), &row(two)));
+        assert!(
+            !mapped.key_changed(OldKind::Key, &row(one), &row(one)),
+            "an old key sent because it is TOASTed"
+        );
+        assert!(!mapped.key_changed(OldKind::Key, &row(one), &row(Datum::Unchanged)));
+        assert!(mapped.key_changed(OldKind::Full, &row(one), &row(two)));
+        assert!(!mapped.key_changed(
+            OldKind::Full,
+            &[one, Datum::Text(b"a"), rest[1], rest[2]],
+            &[one, Datum::Text(b"b"), rest[1], rest[2]]
+        ));
     }
 
     #[test]

@@ -220,8 +220,7 @@ async fn plan(
                 ident(publication),
                 ident(&schema),
                 ident(&table.name)
-            )
-            .replace("  ", " ")));
+            )));
         }
         let columns = read::selected_columns(&table, configured);
         let start = input.start(&descriptor, &table.primary_key, cdc);

@@ -2,12 +2,14 @@
 //! when to stop, and checkpoints at transaction boundaries.
 //!
 //! The stream starts at the saved LSN and stops at the first of:
-//! - a transaction that commits at or after the target LSN (taken at the start
-//!   of the sync), or the commit that reaches it;
+//! - a transaction that commits at or after the target LSN (the WAL insert
+//!   position at the start of the sync, see `slot::sync_target`), or the
+//!   commit that reaches it;
 //! - the marker this sync wrote (`pg_logical_emit_message`, non-transactional)
 //!   or a keepalive showing the server sent everything up to the target:
 //!   nothing is left to read;
-//! - `initial_waiting_seconds` without any change or transaction boundary.
+//! - `initial_waiting_seconds` without any change or transaction boundary,
+//!   while the walsender is not reading WAL either (`pg_stat_replication.sent_lsn`).
 //!
 //! The connection acknowledges (flushes) the start LSN and nothing later:
 //! the next sync acknowledges what the destination committed.
@@ -20,13 +22,13 @@ use pgwire_replication::{
     Lsn, PgWireError, ReplicationClient, ReplicationConfig, ReplicationEvent, TlsConfig,
 };
 use tokio::time::{Instant, timeout, timeout_at};
+use tokio_postgres::Client;
 
 use super::changes::Changes;
 use super::pgoutput::{Message, decode};
 use super::state::{Checkpointer, lsn_text, parse_lsn, pg_time_rfc3339};
 use crate::config::{PostgresConfig, SslMode};
 use crate::connect::ident;
-use tokio_postgres::Client;
 
 /// The prefix of the marker message each sync writes at its target LSN.
 pub const MARKER_PREFIX: &str = "airbyte-rs/source-postgres";
