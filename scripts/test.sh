@@ -14,9 +14,9 @@ export AIRBYTE_TEST_PYTHON="$root/.venv/bin/python"
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
-cargo clippy --locked --workspace --all-targets --all-features -- -D warnings
+cargo clippy --locked --workspace --all-targets -- -D warnings
 echo "== cargo build --release"
-cargo build --locked --release --workspace --bins --all-features
+cargo build --locked --release --workspace --bins
 echo "== connector images"
 scripts/build-images.sh
 echo "== PostgreSQL"
@@ -24,4 +24,4 @@ AIRBYTE_TEST_PG_URL="$(scripts/pg.sh start)"
 export AIRBYTE_TEST_PG_URL
 trap 'scripts/pg.sh stop || true' EXIT
 echo "== cargo test --release"
-cargo test --locked --release --workspace --all-features
+cargo test --locked --release --workspace
