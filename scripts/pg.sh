@@ -6,7 +6,7 @@
 #   scripts/pg.sh url     print its connection URL
 #
 # It listens on 127.0.0.1:$AIRBYTE_PG_PORT (default 54329) with
-# wal_level=logical, user postgres / password postgres (scram-sha-256 over
+# wal_level=logical ($AIRBYTE_PG_WAL_LEVEL to change it), user postgres / password postgres (scram-sha-256 over
 # TCP). The server refuses to run as root, so as root it runs as the
 # `postgres` user. Its data lives in $AIRBYTE_PG_DATA (default under /tmp).
 set -euo pipefail
@@ -14,6 +14,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 port="${AIRBYTE_PG_PORT:-54329}"
 data="${AIRBYTE_PG_DATA:-/tmp/airbyte-rs-pg-$port}"
 password=postgres
+wal_level="${AIRBYTE_PG_WAL_LEVEL:-logical}"
 
 say() { printf '[pg] %s\n' "$*" >&2; }
 
@@ -45,7 +46,7 @@ start() {
 listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$data'
-wal_level = logical
+wal_level = $wal_level
 max_replication_slots = 32
 max_wal_senders = 32
 max_connections = 200

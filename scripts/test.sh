@@ -24,4 +24,4 @@ AIRBYTE_TEST_PG_URL="$(scripts/pg.sh start)"
 export AIRBYTE_TEST_PG_URL
 trap 'scripts/pg.sh stop || true' EXIT
 echo "== cargo test --release"
-cargo test --locked --release --workspace
+cargo test --locked --release --workspace --no-fail-fast

@@ -154,3 +154,43 @@ fn cdc_check_says_what_is_missing() {
         "{message}"
     );
 }
+
+#[test]
+fn cdc_on_a_server_with_wal_level_replica_says_how_to_fix_it() {
+    // A second, throwaway cluster with wal_level = replica.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let data = std::env::temp_dir().join(format!("airbyte-rs-pg-replica-{}", std::process::id()));
+    let pg = |action: &str| {
+        std::process::Command::new(root.join("scripts/pg.sh"))
+            .arg(action)
+            .env("AIRBYTE_PG_PORT", "54339")
+            .env("AIRBYTE_PG_DATA", &data)
+            .env("AIRBYTE_PG_WAL_LEVEL", "replica")
+            .output()
+            .expect("scripts/pg.sh")
+    };
+    let started = pg("start");
+    assert!(
+        started.status.success(),
+        "cannot start a second cluster: {}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+    let dir = TestDir::new("pg-replica");
+    let mut cfg = config("dvdrental");
+    cfg["port"] = json!(54339);
+    cfg["replication_method"] =
+        json!({"method": "CDC", "replication_slot": "s", "publication": "p"});
+    let path = dir.write_json("c.json", &cfg);
+    let out = run(&["check", "--config", path.to_str().expect("path")]);
+    pg("stop");
+    let _ = std::fs::remove_dir_all(&data);
+    assert_eq!(out.exit_code, 0);
+    let message = out
+        .connection_status()
+        .and_then(|s| s.message.clone())
+        .unwrap_or_default();
+    assert!(
+        message.contains("CDC needs wal_level = logical, but the server has wal_level = replica"),
+        "{message}"
+    );
+}
