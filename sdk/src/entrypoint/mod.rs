@@ -213,23 +213,29 @@ fn spec_message(spec: ConnectorSpecification) -> AirbyteMessage {
     spec.into()
 }
 
-/// Runs `source` with the given arguments and I/O; returns the process exit code.
-pub async fn run_source_with<S: Source>(
-    source: S,
+/// What both kinds of connector do before their command: parse the arguments,
+/// derive the spec, read the config (for its secrets) and set up the run.
+struct Prepared {
+    cli: Cli,
+    schema: Value,
+    schema_object: JsonObject,
+    config_value: Result<Value, Error>,
+    run: Run,
+    stdin: Box<dyn AsyncBufRead + Send + Unpin>,
+}
+
+async fn prepare<C: Config>(
     info: ConnectorInfo,
     args: impl IntoIterator<Item = OsString>,
     mut io: Io,
-) -> u8 {
-    let cli = match parse_args(info, args, &mut io.stdout) {
-        Ok(cli) => cli,
-        Err(code) => return code,
-    };
-    let (schema, schema_object) = match connection_schema::<S::Config>() {
+) -> Result<Prepared, u8> {
+    let cli = parse_args(info, args, &mut io.stdout)?;
+    let (schema, schema_object) = match connection_schema::<C>() {
         Ok(s) => s,
         Err(e) => {
-            return Run::new(io.stdout, Masker::default(), cli.debug)
+            return Err(Run::new(io.stdout, Masker::default(), cli.debug)
                 .finish(async { Err(e) })
-                .await;
+                .await);
         }
     };
     let (config_value, masker) = match cli.command.config() {
@@ -237,6 +243,44 @@ pub async fn run_source_with<S: Source>(
         None => (Ok(Value::Null), Masker::default()),
     };
     let run = Run::new(io.stdout, masker, cli.debug);
+    Ok(Prepared {
+        cli,
+        schema,
+        schema_object,
+        config_value,
+        run,
+        stdin: io.stdin,
+    })
+}
+
+/// The answer to `check`: a config error is a FAILED status; any other error
+/// propagates (a TRACE error and a non-zero exit).
+fn connection_status(result: Result<(), Error>) -> Result<AirbyteConnectionStatus, Error> {
+    match result {
+        Ok(()) => Ok(AirbyteConnectionStatus::succeeded()),
+        Err(e @ Error::Config { .. }) => Ok(AirbyteConnectionStatus::failed(e.to_string())),
+        Err(e) => Err(e),
+    }
+}
+
+/// Runs `source` with the given arguments and I/O; returns the process exit code.
+pub async fn run_source_with<S: Source>(
+    source: S,
+    info: ConnectorInfo,
+    args: impl IntoIterator<Item = OsString>,
+    io: Io,
+) -> u8 {
+    let Prepared {
+        cli,
+        schema,
+        schema_object,
+        config_value,
+        run,
+        ..
+    } = match prepare::<S::Config>(info, args, io).await {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let emitter = run.emitter.clone();
     run.finish(async move {
         match cli.command {
@@ -246,17 +290,11 @@ pub async fn run_source_with<S: Source>(
                 ))?;
             }
             Command::Check { .. } => {
-                let status = match typed_config::<S::Config>(&schema, config_value) {
-                    Err(e) => AirbyteConnectionStatus::failed(e.to_string()),
-                    Ok(config) => match source.check(&config).await {
-                        Ok(()) => AirbyteConnectionStatus::succeeded(),
-                        Err(e @ Error::Config { .. }) => {
-                            AirbyteConnectionStatus::failed(e.to_string())
-                        }
-                        Err(e) => return Err(e),
-                    },
+                let result = match typed_config::<S::Config>(&schema, config_value) {
+                    Ok(config) => source.check(&config).await,
+                    Err(e) => Err(e),
                 };
-                emitter.message(status.into())?;
+                emitter.message(connection_status(result)?.into())?;
             }
             Command::Discover { .. } => {
                 let config = typed_config::<S::Config>(&schema, config_value)?;
@@ -288,27 +326,20 @@ pub async fn run_destination_with<D: Destination>(
     destination: D,
     info: ConnectorInfo,
     args: impl IntoIterator<Item = OsString>,
-    mut io: Io,
+    io: Io,
 ) -> u8 {
-    let cli = match parse_args(info, args, &mut io.stdout) {
-        Ok(cli) => cli,
+    let Prepared {
+        cli,
+        schema,
+        schema_object,
+        config_value,
+        run,
+        stdin,
+    } = match prepare::<D::Config>(info, args, io).await {
+        Ok(p) => p,
         Err(code) => return code,
     };
-    let (schema, schema_object) = match connection_schema::<D::Config>() {
-        Ok(s) => s,
-        Err(e) => {
-            return Run::new(io.stdout, Masker::default(), cli.debug)
-                .finish(async { Err(e) })
-                .await;
-        }
-    };
-    let (config_value, masker) = match cli.command.config() {
-        Some(path) => load_config_value(path, &schema).await,
-        None => (Ok(Value::Null), Masker::default()),
-    };
-    let run = Run::new(io.stdout, masker, cli.debug);
     let emitter = run.emitter.clone();
-    let stdin = io.stdin;
     run.finish(async move {
         match cli.command {
             Command::Spec => {
@@ -317,17 +348,11 @@ pub async fn run_destination_with<D: Destination>(
                 ))?;
             }
             Command::Check { .. } => {
-                let status = match typed_config::<D::Config>(&schema, config_value) {
-                    Err(e) => AirbyteConnectionStatus::failed(e.to_string()),
-                    Ok(config) => match destination.check(&config).await {
-                        Ok(()) => AirbyteConnectionStatus::succeeded(),
-                        Err(e @ Error::Config { .. }) => {
-                            AirbyteConnectionStatus::failed(e.to_string())
-                        }
-                        Err(e) => return Err(e),
-                    },
+                let result = match typed_config::<D::Config>(&schema, config_value) {
+                    Ok(config) => destination.check(&config).await,
+                    Err(e) => Err(e),
                 };
-                emitter.message(status.into())?;
+                emitter.message(connection_status(result)?.into())?;
             }
             Command::Write { catalog, .. } => {
                 let config = typed_config::<D::Config>(&schema, config_value)?;
