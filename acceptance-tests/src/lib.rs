@@ -19,6 +19,7 @@ mod config;
 mod connector;
 mod error;
 mod report;
+mod schema;
 mod suites;
 
 pub use config::AcceptanceConfig;

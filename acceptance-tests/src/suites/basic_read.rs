@@ -167,14 +167,9 @@ fn schema_problems(
     let mut problems = Vec::new();
     let mut validators = BTreeMap::new();
     for c in &catalog.streams {
-        let mut schema = c.stream.json_schema.as_raw().to_value();
-        airbyte_formats(&mut schema);
+        let schema = c.stream.json_schema.as_raw().to_value();
         let key = stream_key(c.stream.namespace.as_deref(), &c.stream.name);
-        match jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft7)
-            .should_validate_formats(true)
-            .build(&schema)
-        {
+        match crate::schema::record_validator(&schema) {
             Ok(v) => {
                 validators.insert(key, (v, schema));
             }
@@ -295,28 +290,4 @@ fn expected_problems(out: &Output, expected: &[Value], exact_order: bool) -> Vec
         }
     }
     problems
-}
-
-/// Airbyte's temporal types without a time zone are not RFC 3339 `date-time`
-/// or `time` values: check them with the well-known types' patterns instead,
-/// as CAT's format checker accepts them.
-fn airbyte_formats(schema: &mut Value) {
-    match schema {
-        Value::Object(map) => {
-            let pattern = match map.get("airbyte_type").and_then(Value::as_str) {
-                Some("timestamp_without_timezone") => {
-                    Some(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?( BC)?$")
-                }
-                Some("time_without_timezone") => Some(r"^\d{2}:\d{2}:\d{2}(\.\d+)?$"),
-                _ => None,
-            };
-            if let Some(pattern) = pattern {
-                map.remove("format");
-                map.insert("pattern".to_owned(), Value::String(pattern.to_owned()));
-            }
-            map.values_mut().for_each(airbyte_formats);
-        }
-        Value::Array(items) => items.iter_mut().for_each(airbyte_formats),
-        _ => {}
-    }
 }

@@ -54,7 +54,7 @@ impl Validators {
                 let stream = &configured.stream;
                 let key = stream_key(stream.namespace.as_deref(), &stream.name);
                 let schema = stream.json_schema.as_raw().to_value();
-                match jsonschema::draft7::new(&schema) {
+                match crate::schema::record_validator(&schema) {
                     Ok(validator) => {
                         streams.insert(key, StreamValidator { validator, records: 0, invalid: 0 });
                     }
