@@ -309,11 +309,10 @@ fn temporal(ty: ColumnType, s: &str) -> Option<String> {
     valid.then(|| format!("{body}{bc}"))
 }
 
-/// The fields of a record's `data` object, keys borrowed when they have no escapes.
-pub fn fields(
-    data: &str,
-) -> Result<Vec<(std::borrow::Cow<'_, str>, &RawValue)>, serde_json::Error> {
-    use serde::de::{Deserializer, MapAccess, Visitor};
+/// The fields of a record's `data` object, appended to `out` (reused between
+/// records), keys borrowed when they have no escapes.
+pub fn fields<'a>(data: &'a str, out: &mut Vec<(std::borrow::Cow<'a, str>, &'a RawValue)>) -> Result<(), serde_json::Error> {
+    use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
     use std::borrow::Cow;
     use std::fmt;
 
@@ -326,10 +325,7 @@ pub fn fields(
                 fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                     f.write_str("a key")
                 }
-                fn visit_borrowed_str<E: serde::de::Error>(
-                    self,
-                    v: &'de str,
-                ) -> Result<Key<'de>, E> {
+                fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
                     Ok(Key(Cow::Borrowed(v)))
                 }
                 fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key<'de>, E> {
@@ -339,22 +335,27 @@ pub fn fields(
             d.deserialize_str(V)
         }
     }
-    struct Fields;
-    impl<'de> Visitor<'de> for Fields {
-        type Value = Vec<(Cow<'de, str>, &'de RawValue)>;
+    struct Fields<'o, 'de>(&'o mut Vec<(Cow<'de, str>, &'de RawValue)>);
+    impl<'de> Visitor<'de> for Fields<'_, 'de> {
+        type Value = ();
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a JSON object")
         }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut out = Vec::with_capacity(map.size_hint().unwrap_or(16));
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
             while let Some(key) = map.next_key::<Key<'de>>()? {
-                out.push((key.0, map.next_value::<&RawValue>()?));
+                self.0.push((key.0, map.next_value::<&RawValue>()?));
             }
-            Ok(out)
+            Ok(())
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for Fields<'_, 'de> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_map(self)
         }
     }
     let mut de = serde_json::Deserializer::from_str(data);
-    de.deserialize_map(Fields)
+    Fields(out).deserialize(&mut de)
 }
 
 #[cfg(test)]

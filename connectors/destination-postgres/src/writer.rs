@@ -215,13 +215,15 @@ fn copy_rows(target: &Target, batch: &Batch) -> Result<Vec<u8>, Error> {
         .map(|g| g.to_string())
         .unwrap_or_else(|| "\\N".to_owned());
     let mut clock = Clock::default();
+    let mut fields = Vec::new();
     for record in &batch.records {
         raw_id(record.emitted_at, &mut out);
         out.push(b'\t');
         clock.write(record.emitted_at, &mut out);
         out.push(b'\t');
         out.extend_from_slice(generation.as_bytes());
-        let fields = crate::types::fields(record.data.as_str()).map_err(|e| {
+        fields.clear();
+        crate::types::fields(record.data.as_str(), &mut fields).map_err(|e| {
             Error::system(format!(
                 "a record of `{}` has data that is not a JSON object",
                 batch.descriptor
