@@ -311,7 +311,10 @@ fn temporal(ty: ColumnType, s: &str) -> Option<String> {
 
 /// The fields of a record's `data` object, appended to `out` (reused between
 /// records), keys borrowed when they have no escapes.
-pub fn fields<'a>(data: &'a str, out: &mut Vec<(std::borrow::Cow<'a, str>, &'a RawValue)>) -> Result<(), serde_json::Error> {
+pub fn fields<'a>(
+    data: &'a str,
+    out: &mut Vec<(std::borrow::Cow<'a, str>, &'a RawValue)>,
+) -> Result<(), serde_json::Error> {
     use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
     use std::borrow::Cow;
     use std::fmt;
@@ -325,7 +328,10 @@ pub fn fields<'a>(data: &'a str, out: &mut Vec<(std::borrow::Cow<'a, str>, &'a R
                 fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                     f.write_str("a key")
                 }
-                fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                fn visit_borrowed_str<E: serde::de::Error>(
+                    self,
+                    v: &'de str,
+                ) -> Result<Key<'de>, E> {
                     Ok(Key(Cow::Borrowed(v)))
                 }
                 fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key<'de>, E> {

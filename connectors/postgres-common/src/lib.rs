@@ -3,6 +3,8 @@
 //! quoting.
 
 mod ssl;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::time::Duration;
 

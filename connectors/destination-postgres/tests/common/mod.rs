@@ -1,65 +1,17 @@
 //! Test support: the test PostgreSQL server, throwaway databases, message builders.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use airbyte_sdk::testkit::{Output, TestDir, check_with_official_models, run_binary};
 use serde_json::{Value, json};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_destination-postgres");
 
-/// The server's URL; fails with instructions when it is not set up.
-pub fn server_url() -> String {
-    std::env::var("AIRBYTE_TEST_PG_URL").unwrap_or_else(|_| {
-        panic!("AIRBYTE_TEST_PG_URL is not set: run `scripts/pg.sh start` (it prints the URL) or the full `scripts/test.sh`")
-    })
-}
+pub use airbyte_postgres_common::testing::{connect, host_port, runtime, server_url};
 
-pub fn host_port() -> (String, u16) {
-    let url = server_url();
-    let host_port = url
-        .rsplit('@')
-        .next()
-        .unwrap_or_default()
-        .split('/')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    let (host, port) = host_port.split_once(':').unwrap_or((&host_port, "5432"));
-    (host.to_owned(), port.parse().expect("port"))
-}
-
-pub fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
-pub async fn connect(db: &str) -> Client {
-    let url = server_url();
-    let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&url);
-    let (client, connection) = tokio_postgres::connect(&format!("{base}/{db}"), NoTls)
-        .await
-        .unwrap_or_else(|e| {
-            panic!("cannot connect to the test server at {url}: {e}; run `scripts/pg.sh start`")
-        });
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    client
-}
-
+/// A fresh, empty database `name`.
 pub async fn fresh_db(name: &str) -> Client {
-    let admin = connect("postgres").await;
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-        .await
-        .expect("drop database");
-    admin
-        .batch_execute(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .expect("create database");
-    connect(name).await
+    airbyte_postgres_common::testing::fresh_db(name, None).await
 }
 
 pub fn config(db: &str) -> Value {

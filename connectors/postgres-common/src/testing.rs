@@ -1,0 +1,77 @@
+//! The test PostgreSQL server (`scripts/pg.sh`), for the connectors' tests
+//! (feature `testing`).
+
+use tokio_postgres::{Client, NoTls};
+
+/// The server's URL, from `AIRBYTE_TEST_PG_URL`; panics with instructions when unset.
+pub fn server_url() -> String {
+    std::env::var("AIRBYTE_TEST_PG_URL").unwrap_or_else(|_| {
+        panic!("AIRBYTE_TEST_PG_URL is not set: run `scripts/pg.sh start` (it prints the URL) or the full `scripts/test.sh`")
+    })
+}
+
+/// (host, port) of the test server.
+pub fn host_port() -> (String, u16) {
+    let url = server_url();
+    let host_port = url
+        .rsplit('@')
+        .next()
+        .unwrap_or_default()
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let (host, port) = host_port.split_once(':').unwrap_or((&host_port, "5432"));
+    (
+        host.to_owned(),
+        port.parse().unwrap_or_else(|_| panic!("bad port in {url}")),
+    )
+}
+
+/// A single-threaded runtime for a test.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("cannot start a runtime: {e}"))
+}
+
+/// Connects to database `db` of the test server.
+pub async fn connect(db: &str) -> Client {
+    let url = server_url();
+    let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&url);
+    let (client, connection) = tokio_postgres::connect(&format!("{base}/{db}"), NoTls)
+        .await
+        .unwrap_or_else(|e| {
+            panic!("cannot connect to the test server at {url}: {e}; run `scripts/pg.sh start`")
+        });
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    client
+}
+
+/// A fresh database `name` (dropped first if it exists), optionally a copy of `template`.
+pub async fn fresh_db(name: &str, template: Option<&str>) -> Client {
+    let admin = connect("postgres").await;
+    admin
+        .batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            crate::ident(name)
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("cannot drop database {name}: {e}"));
+    let create = match template {
+        Some(t) => format!(
+            "CREATE DATABASE {} TEMPLATE {}",
+            crate::ident(name),
+            crate::ident(t)
+        ),
+        None => format!("CREATE DATABASE {}", crate::ident(name)),
+    };
+    admin
+        .batch_execute(&create)
+        .await
+        .unwrap_or_else(|e| panic!("cannot create database {name}: {e}"));
+    connect(name).await
+}
