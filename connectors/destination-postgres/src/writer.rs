@@ -6,8 +6,8 @@ use airbyte_postgres_common::ident;
 use airbyte_sdk::Error;
 use airbyte_sdk::destination::{Batch, StreamWriter};
 use airbyte_sdk::protocol::{
-    AirbyteRecordMessageMetaChange, ChangeReason, ChangeType, ConfiguredAirbyteCatalog,
-    DestinationSyncMode,
+    AirbyteRecordMessage, AirbyteRecordMessageMetaChange, ChangeReason, ChangeType,
+    ConfiguredAirbyteCatalog, DestinationSyncMode, StreamDescriptor,
 };
 use bytes::Bytes;
 use futures_util::SinkExt;
@@ -47,6 +47,9 @@ pub struct PgWriter {
     targets: Vec<Target>,
     cascade: bool,
 }
+
+/// Records encoded per COPY chunk.
+const COPY_CHUNK_RECORDS: usize = 1000;
 
 static RAW_ID: AtomicU64 = AtomicU64::new(0);
 
@@ -202,8 +205,12 @@ fn hex(n: u64, width: u32, out: &mut Vec<u8>) {
 /// The COPY text of one batch, in the column order of [`copy_columns`]:
 /// raw id, extracted at, generation, the user columns, then `_airbyte_meta`
 /// (last, because its changes are known only once the values are written).
-fn copy_rows(target: &Target, batch: &Batch) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::with_capacity(batch.bytes + batch.records.len() * 128);
+fn copy_rows(
+    target: &Target,
+    records: &[AirbyteRecordMessage],
+    descriptor: &StreamDescriptor,
+) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::with_capacity(records.len() * 256);
     let mut changes: Vec<AirbyteRecordMessageMetaChange> = Vec::new();
     let mut empty_meta = Vec::new();
     copy_escape(
@@ -216,7 +223,7 @@ fn copy_rows(target: &Target, batch: &Batch) -> Result<Vec<u8>, Error> {
         .unwrap_or_else(|| "\\N".to_owned());
     let mut clock = Clock::default();
     let mut fields = Vec::new();
-    for record in &batch.records {
+    for record in records {
         raw_id(record.emitted_at, &mut out);
         out.push(b'\t');
         clock.write(record.emitted_at, &mut out);
@@ -226,7 +233,7 @@ fn copy_rows(target: &Target, batch: &Batch) -> Result<Vec<u8>, Error> {
         crate::types::fields(record.data.as_str(), &mut fields).map_err(|e| {
             Error::system(format!(
                 "a record of `{}` has data that is not a JSON object",
-                batch.descriptor
+                descriptor
             ))
             .with_source(e)
         })?;
@@ -312,7 +319,6 @@ impl Clock {
 impl StreamWriter for PgWriter {
     async fn write_batch(&mut self, batch: Batch) -> Result<(), Error> {
         let target = &self.targets[batch.stream];
-        let rows = copy_rows(target, &batch)?;
         let column_list = copy_columns(target);
         let dest = qualified(&target.schema, &target.write_table);
         let tx = self
@@ -333,9 +339,13 @@ impl StreamWriter for PgWriter {
             .await
             .map_err(db_error(&format!("cannot load {dest}")))?;
         futures_util::pin_mut!(sink);
-        sink.send(Bytes::from(rows))
-            .await
-            .map_err(db_error(&format!("cannot load {dest}")))?;
+        // Chunks, so the server ingests one while the next is encoded.
+        for chunk in batch.records.chunks(COPY_CHUNK_RECORDS) {
+            let rows = copy_rows(target, chunk, &batch.descriptor)?;
+            sink.send(Bytes::from(rows))
+                .await
+                .map_err(db_error(&format!("cannot load {dest}")))?;
+        }
         sink.finish()
             .await
             .map_err(db_error(&format!("cannot load {dest}")))?;
