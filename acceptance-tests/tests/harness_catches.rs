@@ -3,30 +3,11 @@
 //! `broken/connector.sh` wraps the example connectors and damages one
 //! behaviour, chosen by the BROKEN environment variable.
 
-use std::path::PathBuf;
+mod common;
 
 use airbyte_acceptance_tests::{AcceptanceConfig, Connector, Report, run_suites};
 use airbyte_sdk::testkit::TestDir;
-
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// A connector binary of the workspace, built next to this test.
-fn binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test path");
-    let path = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .expect("target dir")
-        .join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo build -p {name}` (cargo test --workspace builds it)",
-        path.display()
-    );
-    path
-}
+use common::*;
 
 /// Runs `suites` (YAML) against the example connector `name`, broken as `broken`.
 fn run(name: &str, broken: &str, suites: &str) -> Report {
@@ -179,17 +160,7 @@ fn a_destination_that_drops_the_state_id_is_caught() {
 
 #[test]
 fn a_wrong_image_label_and_entrypoint_are_caught() {
-    let docker = std::process::Command::new("docker")
-        .arg("info")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !docker {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI needs a Docker engine to test images"
-        );
-        eprintln!("docker: no Docker engine available; image label test not run");
+    if !docker_available() {
         return;
     }
     let dir = TestDir::new("broken-image");

@@ -1,28 +1,9 @@
 //! The acceptance suites pass for every connector, as a binary and as an image.
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
 
 use airbyte_acceptance_tests::{AcceptanceConfig, Connector, run_suites};
-
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test path");
-    let path = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .expect("target dir")
-        .join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo build -p {name}` (cargo test --workspace builds it)",
-        path.display()
-    );
-    path
-}
+use common::*;
 
 fn suites(name: &str, connector: Option<Connector>) {
     let (config, base) = AcceptanceConfig::load(
@@ -40,23 +21,6 @@ fn suites(name: &str, connector: Option<Connector>) {
         "{} failed its acceptance tests:\n{report}",
         connector.describe()
     );
-}
-
-/// Whether images can be tested; fails in CI without Docker, says so elsewhere.
-fn docker_available() -> bool {
-    let ok = Command::new("docker")
-        .arg("info")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI needs a Docker engine to test the connector images"
-        );
-        eprintln!("docker: no Docker engine available; image acceptance tests not run");
-    }
-    ok
 }
 
 #[test]
