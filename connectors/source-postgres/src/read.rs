@@ -40,6 +40,44 @@ pub fn selected_columns(table: &Table, stream: &ConfiguredAirbyteStream) -> Vec<
         .collect()
 }
 
+/// Field `i` (raw, still COPY-escaped) of a COPY text line.
+fn field(line: &[u8], i: usize) -> &[u8] {
+    line.split(|&b| b == b'\t').nth(i).unwrap_or(b"\\N")
+}
+
+/// `SELECT select FROM table [WHERE (pk) > (resume)] ORDER BY pk`: a read in
+/// primary-key order that starts after the last key a state saved.
+pub fn pk_ordered_query(table: &Table, select: &str, resume: Option<&[String]>) -> String {
+    let from = format!("{}.{}", ident(&table.schema), ident(&table.name));
+    let pk_cols = table
+        .primary_key
+        .iter()
+        .map(|k| ident(k))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut query = format!("SELECT {select} FROM {from}");
+    if let Some(values) = resume.filter(|v| v.len() == table.primary_key.len()) {
+        let typed: Vec<String> = table
+            .primary_key
+            .iter()
+            .zip(values)
+            .map(|(k, v)| {
+                format!(
+                    "{}::{}",
+                    literal(v),
+                    table
+                        .column(k)
+                        .map(|t| ident(&t.typname))
+                        .unwrap_or_else(|| "text".into())
+                )
+            })
+            .collect();
+        query.push_str(&format!(" WHERE ({pk_cols}) > ({})", typed.join(", ")));
+    }
+    query.push_str(&format!(" ORDER BY {pk_cols}"));
+    query
+}
+
 fn select_list(columns: &[Column]) -> String {
     columns
         .iter()
@@ -48,8 +86,8 @@ fn select_list(columns: &[Column]) -> String {
         .join(", ")
 }
 
-/// Runs `COPY (query) TO STDOUT` and emits each row; `before_row` sees the raw
-/// fields of each row before it is emitted, and may checkpoint what came before.
+/// Runs `COPY (query) TO STDOUT` and emits each row; `before_row` sees each raw
+/// COPY line (see [`field`]) before it is emitted, and may checkpoint what came before.
 async fn copy_rows<F>(
     client: &Client,
     table: &Table,
@@ -59,7 +97,7 @@ async fn copy_rows<F>(
     on_row: F,
 ) -> Result<u64, Error>
 where
-    F: FnMut(&[&[u8]], &mut StreamOutput) -> Result<(), Error>,
+    F: FnMut(&[u8], &mut StreamOutput) -> Result<(), Error>,
 {
     let mut on_row = on_row;
     let copy = format!("COPY ({query}) TO STDOUT");
@@ -71,12 +109,9 @@ where
     let mut rows = 0u64;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(query_error(table))?;
-        let mut fields: Vec<&[u8]> = Vec::with_capacity(columns.len());
         // One CopyData message per row; be robust to several.
         for line in chunk.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-            fields.clear();
-            fields.extend(line.split(|&b| b == b'\t'));
-            on_row(&fields, out)?;
+            on_row(line, out)?;
             let mut bad = None;
             out.record_with(|buf| {
                 if let Err(e) = write_row(columns, line, &[], buf) {
@@ -121,40 +156,15 @@ pub async fn full_refresh(
                 }
                 _ => None,
             };
-            let pk_cols = table
-                .primary_key
-                .iter()
-                .map(|k| ident(k))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let mut query = format!("SELECT {} FROM {from}", select_list(columns));
-            if let Some(values) = resume.filter(|v| v.len() == table.primary_key.len()) {
-                let typed: Vec<String> = table
-                    .primary_key
-                    .iter()
-                    .zip(&values)
-                    .map(|(k, v)| {
-                        format!(
-                            "{}::{}",
-                            literal(v),
-                            table
-                                .column(k)
-                                .map(|t| ident(&t.typname))
-                                .unwrap_or_else(|| "text".into())
-                        )
-                    })
-                    .collect();
-                query.push_str(&format!(" WHERE ({pk_cols}) > ({})", typed.join(", ")));
-            }
-            query.push_str(&format!(" ORDER BY {pk_cols}"));
+            let query = pk_ordered_query(table, &select_list(columns), resume.as_deref());
             let pk_names = table.primary_key.clone();
             let mut last: Option<Vec<String>> = None;
-            copy_rows(client, table, &query, columns, out, |fields, out| {
+            copy_rows(client, table, &query, columns, out, |line, out| {
                 // The state names the last row emitted: a resume starts after it.
                 if let Some(values) = last.as_ref().filter(|_| out.should_checkpoint()) {
                     out.checkpoint_value(&json!({"version": 2, "state_type": "primary_key", "pk_name": pk_names, "pk_val": values}))?;
                 }
-                last = Some(pk_index.iter().map(|&i| String::from_utf8_lossy(&unescape(fields[i])).into_owned()).collect());
+                last = Some(pk_index.iter().map(|&i| String::from_utf8_lossy(&unescape(field(line, i))).into_owned()).collect());
                 Ok(())
             })
             .await?;
@@ -322,8 +332,8 @@ pub async fn incremental(
         (saved.clone(), saved_count)
     };
     let mut pending_checkpoint = false;
-    copy_rows(client, table, &query, columns, out, |fields, out| {
-        let raw = fields[cursor_index];
+    copy_rows(client, table, &query, columns, out, |line, out| {
+        let raw = field(line, cursor_index);
         if raw == b"\\N" {
             return Ok(());
         }

@@ -25,7 +25,7 @@ use tokio_postgres::Client;
 
 use super::state::{Checkpointer, cdc_done, full_refresh_done, snapshot_progress};
 use crate::catalog::Table;
-use crate::connect::{ident, literal};
+use crate::connect::ident;
 use crate::row::{Column, unescape, write_row};
 
 /// One table to copy.
@@ -124,34 +124,17 @@ impl Snapshot<'_> {
             .map(|c| ident(&c.name))
             .collect::<Vec<_>>()
             .join(", ");
-        let mut query = format!("SELECT {select} FROM {from}");
         let pk = &table.primary_key;
         let pk_index: Vec<usize> = pk
             .iter()
             .filter_map(|k| self.columns.iter().position(|c| &c.name == k))
             .collect();
         let ordered = !pk.is_empty() && pk_index.len() == pk.len();
-        if ordered {
-            let pk_cols = pk.iter().map(|k| ident(k)).collect::<Vec<_>>().join(", ");
-            if let Some(values) = self.resume.as_ref().filter(|v| v.len() == pk.len()) {
-                let typed: Vec<String> = pk
-                    .iter()
-                    .zip(values)
-                    .map(|(k, v)| {
-                        format!(
-                            "{}::{}",
-                            literal(v),
-                            table
-                                .column(k)
-                                .map(|t| ident(&t.typname))
-                                .unwrap_or_else(|| "text".into())
-                        )
-                    })
-                    .collect();
-                query.push_str(&format!(" WHERE ({pk_cols}) > ({})", typed.join(", ")));
-            }
-            query.push_str(&format!(" ORDER BY {pk_cols}"));
-        }
+        let query = if ordered {
+            crate::read::pk_ordered_query(table, &select, self.resume.as_deref())
+        } else {
+            format!("SELECT {select} FROM {from}")
+        };
         airbyte_sdk::tracing::info!(
             "snapshot of {}.{}{}",
             table.schema,
