@@ -49,15 +49,24 @@ JSON
 printf '{"host":"127.0.0.1","port":%s,"database":"bench_dst","schema":"public","username":"postgres","password":"postgres","ssl_mode":{"mode":"disable"}}' "$port" > "$work/config.json"
 "${psql_cmd[@]}" -d bench_dst -c "CREATE TABLE copy_ref (id bigint, name varchar, code varchar, qty bigint, price decimal(38,9), active boolean, created_at timestamptz, day date, attrs jsonb, note varchar)" >/dev/null
 
+# The server's CPU ticks so far: the postmaster and its finished backends
+# (reaped children count in its cutime/cstime), plus the live processes under it.
+server_ticks() {
+  local pm; pm="$(head -n 1 "$(scripts/pg.sh data)/postmaster.pid")"
+  awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pm/stat"
+}
 measure() { # label rows input-bytes cmd...
   local label="$1" n="$2" bytes="$3"; shift 3
   local stats; stats="$(mktemp)"
+  sync; local before; before="$(server_ticks)"
   /usr/bin/time -f '%e %U %S %M' -o "$stats" "$@" > /dev/null
+  sleep 0.2; local after; after="$(server_ticks)"
   read -r wall user sys rss_kb < "$stats"
-  python3 - "$label" "$n" "$bytes" "$wall" "$user" "$sys" "$rss_kb" <<'PY'
+  python3 - "$label" "$n" "$bytes" "$wall" "$user" "$sys" "$rss_kb" "$((after - before))" "$(getconf CLK_TCK)" <<'PY'
 import sys
 label, n, b, wall, user, sys_, rss = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), *map(float, sys.argv[4:7]), int(sys.argv[7])
-print(f"| {label:<40} | {n / wall:>11,.0f} | {b / 1e6 / wall:>7.1f} | {rss / 1024:>8.1f} | {(user + sys_) * 1e6 / n:>10.2f} | {wall:>6.2f} |")
+server = int(sys.argv[8]) / int(sys.argv[9])
+print(f"| {label:<40} | {n / wall:>11,.0f} | {b / 1e6 / wall:>7.1f} | {rss / 1024:>8.1f} | {(user + sys_) * 1e6 / n:>10.2f} | {server * 1e6 / n:>10.2f} | {wall:>6.2f} |")
 PY
   rm -f "$stats"
 }
@@ -65,10 +74,10 @@ jsonl="$work/records-$rows.jsonl"; csvf="$work/rows-$rows.csv"
 echo
 echo "destination-postgres, $rows records of (bigint, text, varchar, int, number, bool, timestamptz, date, object, nullable text)"
 echo
-echo "| what                                     |      rows/s |    MB/s | RSS (MB) | CPU µs/row | wall s |"
-echo "|------------------------------------------|-------------|---------|----------|------------|--------|"
+echo "| what                                     |      rows/s |    MB/s | RSS (MB) | CPU µs/row | server µs/row | wall s |"
+echo "|------------------------------------------|-------------|---------|----------|------------|---------------|--------|"
 measure "psql \\copy FROM the same rows as CSV" "$rows" "$(stat -c %s "$csvf")" "${psql_cmd[@]}" -d bench_dst -c "\\copy copy_ref from '$csvf' csv"
 measure "destination-postgres write (append)" "$rows" "$(stat -c %s "$jsonl")" sh -c "exec '$bin' write --config '$work/config.json' --catalog '$work/catalog.json' < '$jsonl'"
 count="$("${psql_cmd[@]}" -d bench_dst -tAc "SELECT count(*) FROM public.bench")"
 echo
-echo "(rows loaded by destination-postgres: $count; CPU is the client process's, the server's is not counted)"
+echo "(rows loaded by destination-postgres: $count; CPU is the client process's, server is the PostgreSQL backends')"

@@ -4,6 +4,7 @@
 #   scripts/pg.sh start   start it (initdb on first use), restore dvdrental once
 #   scripts/pg.sh stop    stop it
 #   scripts/pg.sh url     print its connection URL
+#   scripts/pg.sh data    print its data directory
 #
 # It listens on 127.0.0.1:$AIRBYTE_PG_PORT (default 54329) with
 # wal_level=logical ($AIRBYTE_PG_WAL_LEVEL to change it), user postgres / password postgres (scram-sha-256 over
@@ -80,5 +81,6 @@ case "${1:-}" in
   start) start; url ;;
   stop) stop ;;
   url) url ;;
-  *) echo "usage: scripts/pg.sh start|stop|url" >&2; exit 2 ;;
+  data) echo "$data" ;;
+  *) echo "usage: scripts/pg.sh start|stop|url|data" >&2; exit 2 ;;
 esac

@@ -8,6 +8,7 @@ use serde_json::value::RawValue;
 
 use crate::error::Error;
 use crate::message::{AirbyteMessage, MessageType};
+use crate::record::AirbyteRecordMessageMeta;
 
 /// The default longest line: 64 MiB (Airbyte Cloud's record limit is 20 MB).
 pub const DEFAULT_MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
@@ -217,7 +218,14 @@ pub struct RawLine<'a> {
 }
 
 impl<'a> RawLine<'a> {
-    pub(crate) fn new(number: u64, bytes: &'a [u8]) -> Self {
+    /// A line you already have, numbered `number` (1-based; 0 when unknown).
+    ///
+    /// ```
+    /// use airbyte_protocol::{MessageType, RawLine};
+    /// let line = RawLine::new(0, br#"{"type":"RECORD","record":{"stream":"s","data":{},"emitted_at":1}}"#);
+    /// assert_eq!(line.envelope().unwrap().kind, MessageType::Record);
+    /// ```
+    pub fn new(number: u64, bytes: &'a [u8]) -> Self {
         RawLine { number, bytes }
     }
 
@@ -257,8 +265,14 @@ impl<'a> RawLine<'a> {
 }
 
 pub(crate) fn parse_envelope(number: u64, bytes: &[u8]) -> Result<Envelope<'_>, Error> {
+    // JSON is UTF-8: checked once for the whole line, skipped parts included.
+    let text = std::str::from_utf8(bytes).map_err(|e| Error::NotJson {
+        line: number,
+        reason: format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+        excerpt: crate::error::excerpt(bytes),
+    })?;
     let wire: EnvelopeWire<'_> =
-        serde_json::from_slice(bytes).map_err(|e| Error::from_json(number, bytes, e))?;
+        serde_json::from_str(text).map_err(|e| Error::from_json(number, bytes, e))?;
     let kind = wire.r#type;
     let payload = match kind {
         MessageType::Record => None,
@@ -286,27 +300,38 @@ pub(crate) fn parse_envelope(number: u64, bytes: &[u8]) -> Result<Envelope<'_>, 
     } else {
         None
     };
-    if let Some(record) = &record
-        && !record.data.get().starts_with('{')
-    {
-        return Err(Error::InvalidMessage {
-            line: number,
-            reason: "record `data` must be a JSON object".to_owned(),
-            excerpt: crate::error::excerpt(bytes),
-        });
+    if let Some(record) = &record {
+        if !record.data.get().starts_with('{') {
+            return Err(Error::InvalidMessage {
+                line: number,
+                reason: "record `data` must be a JSON object".to_owned(),
+                excerpt: crate::error::excerpt(bytes),
+            });
+        }
+        if let Some(meta) = record.meta {
+            serde_json::from_str::<Option<AirbyteRecordMessageMeta>>(meta.get()).map_err(|e| {
+                Error::InvalidMessage {
+                    line: number,
+                    reason: format!("record `meta` is invalid: {e}"),
+                    excerpt: crate::error::excerpt(bytes),
+                }
+            })?;
+        }
     }
     Ok(Envelope {
         kind,
         payload,
         record,
         line: bytes,
+        text,
     })
 }
 
 /// A message read only as far as needed to route it: its type, its payload
-/// as borrowed raw JSON, and for records the stream, namespace and data.
+/// as borrowed raw JSON, and for records the stream, namespace, data and meta.
 ///
-/// The whole line is checked to be valid JSON, but nothing is copied, so a
+/// The whole line is checked to be valid JSON (UTF-8 included), and a
+/// record's `meta` to be well formed, but nothing is copied, so a
 /// pipe that forwards messages can write [`Envelope::line`] back as is.
 ///
 /// ```
@@ -329,6 +354,23 @@ pub struct Envelope<'a> {
     pub record: Option<RecordRef<'a>>,
     /// The whole line.
     pub line: &'a [u8],
+    text: &'a str,
+}
+
+impl<'a> Envelope<'a> {
+    /// The whole line as text (a valid envelope is valid UTF-8).
+    ///
+    /// ```
+    /// use airbyte_protocol::RawLine;
+    /// let line = r#"{"type":"LOG","log":{"level":"INFO","message":"Ærø"}}"#;
+    /// let envelope = RawLine::new(1, line.as_bytes()).envelope().unwrap();
+    /// assert_eq!(envelope.text(), line);
+    /// // Invalid UTF-8 anywhere, even in a field the envelope skips, is not JSON.
+    /// assert!(RawLine::new(1, b"{\"type\":\"LOG\",\"x\":\"\xff\"}").envelope().is_err());
+    /// ```
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
 }
 
 /// The routing fields of a record, borrowed from its line.
@@ -337,6 +379,7 @@ pub struct Envelope<'a> {
 /// use airbyte_protocol::RecordRef;
 /// let r: RecordRef = serde_json::from_str(r#"{"stream":"s","namespace":"n","data":{},"emitted_at":5}"#).unwrap();
 /// assert_eq!((r.namespace.as_deref(), r.emitted_at), (Some("n"), 5));
+/// assert!(r.meta.is_none());
 /// ```
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
@@ -352,6 +395,9 @@ pub struct RecordRef<'a> {
     pub data: &'a RawValue,
     /// When it was emitted, in ms.
     pub emitted_at: i64,
+    /// The record's `meta` (changes made by the source), as raw JSON.
+    #[serde(borrow, default)]
+    pub meta: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]

@@ -55,9 +55,12 @@ impl Destination for Mem {
 impl StreamWriter for MemWriter {
     async fn write_batch(&mut self, batch: Batch) -> Result<(), Error> {
         let ns: Vec<i64> = batch
-            .records
             .iter()
-            .map(|r| r.data.to_map()["n"].as_i64().unwrap_or(-1))
+            .map(|r| {
+                serde_json::from_str::<serde_json::Value>(r.data()).expect("data")["n"]
+                    .as_i64()
+                    .unwrap_or(-1)
+            })
             .collect();
         if ns.iter().any(|n| Some(*n) == self.fail_at) {
             return Err(Error::from(std::io::Error::other("disk full")));

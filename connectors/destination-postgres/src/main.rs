@@ -3,6 +3,7 @@
 
 mod config;
 mod names;
+mod row;
 mod table;
 mod types;
 mod writer;

@@ -2,7 +2,6 @@
 //! with typecast failures turned into NULL plus a change entry.
 
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 /// The column type of a stream property.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,8 +118,8 @@ pub fn copy_escape(text: &str, out: &mut Vec<u8>) {
 
 /// Writes the COPY field for a raw JSON value in a column of type `ty`.
 /// Returns false when the value cannot be cast (NULL was written instead).
-pub fn write_field(ty: ColumnType, raw: Option<&RawValue>, out: &mut Vec<u8>) -> bool {
-    let Some(raw) = raw.map(RawValue::get).filter(|r| *r != "null") else {
+pub fn write_field(ty: ColumnType, raw: Option<&str>, out: &mut Vec<u8>) -> bool {
+    let Some(raw) = raw.filter(|r| *r != "null") else {
         out.extend_from_slice(b"\\N");
         return true;
     };
@@ -138,7 +137,7 @@ pub fn write_field(ty: ColumnType, raw: Option<&RawValue>, out: &mut Vec<u8>) ->
         },
         ColumnType::Decimal | ColumnType::Numeric => match decimal_text(raw) {
             // decimal(38, 9) holds 29 digits before the point.
-            Some(t) if ty == ColumnType::Numeric || integer_digits(&t) <= 29 => {
+            Some(t) if ty == ColumnType::Numeric || integer_digits(t) <= 29 => {
                 out.extend_from_slice(t.as_bytes());
                 true
             }
@@ -156,18 +155,7 @@ pub fn write_field(ty: ColumnType, raw: Option<&RawValue>, out: &mut Vec<u8>) ->
             _ => false,
         },
         ColumnType::Text => match raw.as_bytes()[0] {
-            // Most strings have no escapes: copy them straight.
-            b'"' if !raw.contains('\\') => {
-                copy_escape(&raw[1..raw.len() - 1], out);
-                true
-            }
-            b'"' => match serde_json::from_str::<String>(raw) {
-                Ok(s) => {
-                    copy_escape(&s, out);
-                    true
-                }
-                Err(_) => false,
-            },
+            b'"' => string_field(raw, out),
             // Numbers and booleans cast to text; objects and arrays do not.
             b'{' | b'[' => false,
             _ => {
@@ -180,12 +168,18 @@ pub fn write_field(ty: ColumnType, raw: Option<&RawValue>, out: &mut Vec<u8>) ->
         | ColumnType::TimestampTz
         | ColumnType::Time
         | ColumnType::TimeTz => {
-            match serde_json::from_str::<String>(raw)
-                .ok()
-                .and_then(|s| temporal(ty, &s))
-            {
+            let text = match unquoted(raw) {
+                Some(t) => std::borrow::Cow::Borrowed(t),
+                // A temporal value with escapes is odd, but decoded all the same.
+                None => match serde_json::from_str::<String>(raw) {
+                    Ok(s) => std::borrow::Cow::Owned(s),
+                    Err(_) => return null(out),
+                },
+            };
+            match temporal(ty, &text) {
                 Some(t) => {
-                    copy_escape(&t, out);
+                    // Checked: digits, signs, colons, `T`, `Z`, spaces and `BC` only.
+                    out.extend_from_slice(t.as_bytes());
                     true
                 }
                 None => false,
@@ -198,15 +192,88 @@ pub fn write_field(ty: ColumnType, raw: Option<&RawValue>, out: &mut Vec<u8>) ->
     ok
 }
 
-/// A JSON integer (or a string holding one) that fits a bigint.
-fn integer_text(raw: &str) -> Option<String> {
-    let t = raw.trim_matches('"');
-    t.parse::<i64>().ok().map(|v| v.to_string())
+/// Writes NULL for a value that cannot be cast.
+fn null(out: &mut Vec<u8>) -> bool {
+    out.extend_from_slice(b"\\N");
+    false
+}
+
+/// The text of a JSON string without escapes, or None.
+fn unquoted(raw: &str) -> Option<&str> {
+    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
+    (!inner.contains('\\')).then_some(inner)
+}
+
+/// Writes a JSON string as COPY text, decoding its escapes; false for a
+/// lone surrogate (not text PostgreSQL can store).
+fn string_field(raw: &str, out: &mut Vec<u8>) -> bool {
+    let Some(inner) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) else {
+        return false;
+    };
+    let start = out.len();
+    let mut rest = inner;
+    while let Some(i) = rest.find('\\') {
+        copy_escape(&rest[..i], out);
+        let esc = rest.as_bytes().get(i + 1).copied();
+        rest = &rest[(i + 2).min(rest.len())..];
+        let decoded: &[u8] = match esc {
+            Some(b'"') => b"\"",
+            Some(b'\\') => b"\\\\",
+            Some(b'/') => b"/",
+            Some(b'b') => b"\x08",
+            Some(b'f') => b"\x0c",
+            Some(b'n') => b"\\n",
+            Some(b'r') => b"\\r",
+            Some(b't') => b"\\t",
+            Some(b'u') => {
+                let Some((c, used)) = unicode_escape(rest) else {
+                    out.truncate(start);
+                    return false;
+                };
+                rest = &rest[used..];
+                let mut buf = [0u8; 4];
+                copy_escape(c.encode_utf8(&mut buf), out);
+                continue;
+            }
+            _ => {
+                out.truncate(start);
+                return false;
+            }
+        };
+        out.extend_from_slice(decoded);
+    }
+    copy_escape(rest, out);
+    true
+}
+
+/// The character of `XXXX` (after `\\u`), with a following low surrogate
+/// when it is a high one; and how many bytes it took.
+fn unicode_escape(rest: &str) -> Option<(char, usize)> {
+    let unit = |s: &str| s.get(..4).and_then(|h| u16::from_str_radix(h, 16).ok());
+    let first = unit(rest)?;
+    match first {
+        0xD800..=0xDBFF => {
+            let low = unit(rest.get(4..)?.strip_prefix("\\u")?)?;
+            if !(0xDC00..=0xDFFF).contains(&low) {
+                return None;
+            }
+            let c = 0x10000 + ((u32::from(first) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+            Some((char::from_u32(c)?, 10))
+        }
+        0xDC00..=0xDFFF => None,
+        _ => Some((char::from_u32(u32::from(first))?, 4)),
+    }
+}
+
+/// A JSON integer (or a string holding one) that fits a bigint, as written.
+fn integer_text(raw: &str) -> Option<&str> {
+    let t = unquoted(raw).unwrap_or(raw);
+    t.parse::<i64>().is_ok().then_some(t)
 }
 
 /// A JSON number (or a string holding one), exactly as written; NaN and infinities are not numbers.
-fn decimal_text(raw: &str) -> Option<String> {
-    let t = raw.trim_matches('"');
+fn decimal_text(raw: &str) -> Option<&str> {
+    let t = unquoted(raw).unwrap_or(raw);
     let body = t.strip_prefix('-').unwrap_or(t);
     let (mantissa, exponent) = match body.find(['e', 'E']) {
         Some(i) => (&body[..i], Some(&body[i + 1..])),
@@ -220,7 +287,7 @@ fn decimal_text(raw: &str) -> Option<String> {
         let e = e.strip_prefix(['+', '-']).unwrap_or(e);
         !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit())
     });
-    (digits_ok && exp_ok).then(|| t.to_owned())
+    (digits_ok && exp_ok).then_some(t)
 }
 
 fn integer_digits(t: &str) -> usize {
@@ -240,21 +307,18 @@ fn integer_digits(t: &str) -> usize {
 }
 
 /// A temporal string in a form PostgreSQL accepts for `ty`, or None.
-fn temporal(ty: ColumnType, s: &str) -> Option<String> {
-    let lower = s.to_ascii_lowercase();
-    if matches!(lower.as_str(), "infinity" | "-infinity")
-        && matches!(
+fn temporal(ty: ColumnType, s: &str) -> Option<&str> {
+    let infinite = ["infinity", "-infinity"]
+        .into_iter()
+        .find(|i| s.eq_ignore_ascii_case(i));
+    if let Some(infinite) = infinite {
+        return matches!(
             ty,
             ColumnType::Date | ColumnType::Timestamp | ColumnType::TimestampTz
         )
-    {
-        return Some(lower);
+        .then_some(infinite);
     }
-    let (body, bc) = match s.strip_suffix(" BC") {
-        Some(b) => (b, " BC"),
-        None => (s, ""),
-    };
-    let b = body.as_bytes();
+    let b = s.strip_suffix(" BC").unwrap_or(s).as_bytes();
     let digits =
         |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
     let date_ok = |b: &[u8]| {
@@ -306,62 +370,7 @@ fn temporal(ty: ColumnType, s: &str) -> Option<String> {
         ColumnType::Time | ColumnType::TimeTz => split_time(b).is_some_and(|(_, z)| z),
         _ => false,
     };
-    valid.then(|| format!("{body}{bc}"))
-}
-
-/// The fields of a record's `data` object, appended to `out` (reused between
-/// records), keys borrowed when they have no escapes.
-pub fn fields<'a>(
-    data: &'a str,
-    out: &mut Vec<(std::borrow::Cow<'a, str>, &'a RawValue)>,
-) -> Result<(), serde_json::Error> {
-    use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
-    use std::borrow::Cow;
-    use std::fmt;
-
-    struct Key<'a>(Cow<'a, str>);
-    impl<'de> serde::Deserialize<'de> for Key<'de> {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            struct V;
-            impl<'de> Visitor<'de> for V {
-                type Value = Key<'de>;
-                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                    f.write_str("a key")
-                }
-                fn visit_borrowed_str<E: serde::de::Error>(
-                    self,
-                    v: &'de str,
-                ) -> Result<Key<'de>, E> {
-                    Ok(Key(Cow::Borrowed(v)))
-                }
-                fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key<'de>, E> {
-                    Ok(Key(Cow::Owned(v.to_owned())))
-                }
-            }
-            d.deserialize_str(V)
-        }
-    }
-    struct Fields<'o, 'de>(&'o mut Vec<(Cow<'de, str>, &'de RawValue)>);
-    impl<'de> Visitor<'de> for Fields<'_, 'de> {
-        type Value = ();
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a JSON object")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-            while let Some(key) = map.next_key::<Key<'de>>()? {
-                self.0.push((key.0, map.next_value::<&RawValue>()?));
-            }
-            Ok(())
-        }
-    }
-    impl<'de> DeserializeSeed<'de> for Fields<'_, 'de> {
-        type Value = ();
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-            d.deserialize_map(self)
-        }
-    }
-    let mut de = serde_json::Deserializer::from_str(data);
-    Fields(out).deserialize(&mut de)
+    valid.then_some(s)
 }
 
 #[cfg(test)]
@@ -369,10 +378,43 @@ mod tests {
     use super::*;
 
     fn field(ty: ColumnType, json: &str) -> (bool, String) {
-        let raw = RawValue::from_string(json.to_owned()).expect("json");
         let mut out = Vec::new();
-        let ok = write_field(ty, Some(&raw), &mut out);
+        let ok = write_field(ty, Some(json), &mut out);
         (ok, String::from_utf8(out).expect("utf8"))
+    }
+
+    #[test]
+    fn strings_are_decoded_then_escaped_for_copy() {
+        let cases = [
+            (r#""plain Ærø""#, "plain Ærø"),
+            (r#""q\"uote \\ back\/slash""#, r#"q"uote \\ back/slash"#),
+            (
+                r#""line\nbreak\ttab\rcr\b\f""#,
+                "line\\nbreak\\ttab\\rcr\u{8}\u{c}",
+            ),
+            (r#""\u00c6r\u00f8 \ud83d\ude00""#, "Ærø 😀"),
+            (r#""\u0009""#, r"\t"),
+        ];
+        for (json, copy) in cases {
+            assert_eq!(
+                field(ColumnType::Text, json),
+                (true, copy.to_owned()),
+                "{json}"
+            );
+            let decoded: String = serde_json::from_str(json).expect("json");
+            let mut escaped = Vec::new();
+            copy_escape(&decoded, &mut escaped);
+            assert_eq!(String::from_utf8(escaped).expect("utf8"), copy, "{json}");
+        }
+        // A lone surrogate is not text: NULL, and a typecast change.
+        assert_eq!(
+            field(ColumnType::Text, r#""a\ud800b""#),
+            (false, "\\N".into())
+        );
+        assert_eq!(
+            field(ColumnType::Text, r#""\udc00""#),
+            (false, "\\N".into())
+        );
     }
 
     #[test]
@@ -428,6 +470,14 @@ mod tests {
             (true, "[1,{\"b\":\"x\\\\ty\"}]".into())
         );
         assert_eq!(field(ColumnType::Boolean, "true"), (true, "t".into()));
+        assert_eq!(
+            field(ColumnType::Date, "\"2024-01-02 BC\""),
+            (true, "2024-01-02 BC".into())
+        );
+        assert_eq!(
+            field(ColumnType::Time, "\"infinity\""),
+            (false, "\\N".into())
+        );
         assert_eq!(field(ColumnType::Boolean, "1"), (false, "\\N".into()));
     }
 }

@@ -1,22 +1,17 @@
 //! Writing batches: COPY into the stream's table, dedup, replace at the end.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use airbyte_postgres_common::ident;
 use airbyte_sdk::Error;
 use airbyte_sdk::destination::{Batch, StreamWriter};
-use airbyte_sdk::protocol::{
-    AirbyteRecordMessage, AirbyteRecordMessageMetaChange, ChangeReason, ChangeType,
-    ConfiguredAirbyteCatalog, DestinationSyncMode, StreamDescriptor,
-};
+use airbyte_sdk::protocol::{ConfiguredAirbyteCatalog, DestinationSyncMode};
 use bytes::Bytes;
 use futures_util::SinkExt;
 use tokio_postgres::Client;
 
 use crate::config::{CdcDeletionMode, PostgresDestinationConfig};
 use crate::names::{fit, fit_with_suffix};
+use crate::row::RowEncoder;
 use crate::table::{self, Column, db_error, qualified};
-use crate::types::{copy_escape, write_field};
 
 /// Where and how one stream is written.
 #[derive(Debug)]
@@ -29,10 +24,9 @@ pub struct Target {
     dedup: bool,
     pk: Vec<String>,
     cursor: Option<String>,
-    generation_id: Option<i64>,
     minimum_generation_id: i64,
-    sync_id: Option<i64>,
     hard_delete: bool,
+    encoder: RowEncoder,
 }
 
 impl Target {
@@ -50,47 +44,6 @@ pub struct PgWriter {
 
 /// Records encoded per COPY chunk.
 const COPY_CHUNK_RECORDS: usize = 1000;
-
-static RAW_ID: AtomicU64 = AtomicU64::new(0);
-
-/// A time-ordered unique id (UUID layout): later records sort after earlier ones.
-fn raw_id(ms: i64, out: &mut Vec<u8>) {
-    let n = RAW_ID.fetch_add(1, Ordering::Relaxed) ^ (u64::from(std::process::id()) << 40);
-    let ms = ms.max(0) as u64;
-    hex(ms >> 16, 8, out);
-    out.push(b'-');
-    hex(ms & 0xffff, 4, out);
-    out.extend_from_slice(b"-7");
-    hex((n >> 60) & 0xfff, 3, out);
-    out.push(b'-');
-    hex(0x8000 | ((n >> 48) & 0x3fff), 4, out);
-    out.push(b'-');
-    hex(n & 0xffff_ffff_ffff, 12, out);
-}
-
-/// `YYYY-MM-DD HH:MM:SS.mmm+00` for ms since the epoch.
-fn timestamp(ms: i64, out: &mut Vec<u8>) {
-    let secs = ms.div_euclid(1000);
-    let millis = ms.rem_euclid(1000);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    let text = format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{millis:03}+00",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    );
-    out.extend_from_slice(text.as_bytes());
-}
 
 /// Prepares every stream's table.
 pub async fn open(
@@ -174,6 +127,7 @@ pub async fn open(
         }
         let hard_delete = config.cdc_deletion_mode == CdcDeletionMode::HardDelete
             && columns.iter().any(|c| c.json == "_ab_cdc_deleted_at");
+        let encoder = RowEncoder::new(&columns, generation_id, configured.sync_id);
         targets.push(Target {
             schema,
             table,
@@ -182,10 +136,9 @@ pub async fn open(
             dedup,
             pk,
             cursor,
-            generation_id,
             minimum_generation_id,
-            sync_id: configured.sync_id,
             hard_delete,
+            encoder,
         });
     }
     Ok(PgWriter {
@@ -195,87 +148,7 @@ pub async fn open(
     })
 }
 
-/// Appends `n` in lowercase hex, `width` digits.
-fn hex(n: u64, width: u32, out: &mut Vec<u8>) {
-    for shift in (0..width).rev() {
-        out.push(b"0123456789abcdef"[((n >> (shift * 4)) & 0xf) as usize]);
-    }
-}
-
-/// The COPY text of one batch, in the column order of [`copy_columns`]:
-/// raw id, extracted at, generation, the user columns, then `_airbyte_meta`
-/// (last, because its changes are known only once the values are written).
-fn copy_rows(
-    target: &Target,
-    records: &[AirbyteRecordMessage],
-    descriptor: &StreamDescriptor,
-) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::with_capacity(records.len() * 256);
-    let mut changes: Vec<AirbyteRecordMessageMetaChange> = Vec::new();
-    let mut empty_meta = Vec::new();
-    copy_escape(
-        &serde_json::json!({"sync_id": target.sync_id, "changes": []}).to_string(),
-        &mut empty_meta,
-    );
-    let generation = target
-        .generation_id
-        .map(|g| g.to_string())
-        .unwrap_or_else(|| "\\N".to_owned());
-    let mut clock = Clock::default();
-    let mut fields = Vec::new();
-    for record in records {
-        raw_id(record.emitted_at, &mut out);
-        out.push(b'\t');
-        clock.write(record.emitted_at, &mut out);
-        out.push(b'\t');
-        out.extend_from_slice(generation.as_bytes());
-        fields.clear();
-        crate::types::fields(record.data.as_str(), &mut fields).map_err(|e| {
-            Error::system(format!(
-                "a record of `{}` has data that is not a JSON object",
-                descriptor
-            ))
-            .with_source(e)
-        })?;
-        changes.clear();
-        for column in &target.columns {
-            out.push(b'\t');
-            let value = fields
-                .iter()
-                .find(|(k, _)| *k == column.json)
-                .map(|(_, v)| *v);
-            if !write_field(column.ty, value, &mut out) {
-                changes.push(AirbyteRecordMessageMetaChange::new(
-                    column.json.clone(),
-                    ChangeType::Nulled,
-                    ChangeReason::DestinationTypecastError,
-                ));
-            }
-        }
-        out.push(b'\t');
-        // `_airbyte_meta`: the sync id, the source's changes and ours.
-        let source_changes = record
-            .meta
-            .as_ref()
-            .and_then(|m| m.changes.as_ref())
-            .filter(|c| !c.is_empty());
-        if source_changes.is_none() && changes.is_empty() {
-            out.extend_from_slice(&empty_meta);
-        } else {
-            let mut all: Vec<&AirbyteRecordMessageMetaChange> =
-                source_changes.into_iter().flatten().collect();
-            all.extend(changes.iter());
-            copy_escape(
-                &serde_json::json!({"sync_id": target.sync_id, "changes": all}).to_string(),
-                &mut out,
-            );
-        }
-        out.push(b'\n');
-    }
-    Ok(out)
-}
-
-/// The columns of [`copy_rows`], quoted and joined.
+/// The columns of the rows [`RowEncoder`] writes, quoted and joined.
 fn copy_columns(target: &Target) -> String {
     let mut names = vec![
         "_airbyte_raw_id".to_owned(),
@@ -287,38 +160,10 @@ fn copy_columns(target: &Target) -> String {
     names.join(", ")
 }
 
-/// Formats `ms` timestamps, reusing the date and time text within a second.
-#[derive(Default)]
-struct Clock {
-    second: Option<i64>,
-    text: Vec<u8>,
-}
-
-impl Clock {
-    fn write(&mut self, ms: i64, out: &mut Vec<u8>) {
-        let second = ms.div_euclid(1000);
-        if self.second != Some(second) {
-            self.text.clear();
-            timestamp(second * 1000, &mut self.text);
-            self.text.truncate(self.text.len() - ".000+00".len());
-            self.second = Some(second);
-        }
-        out.extend_from_slice(&self.text);
-        let millis = ms.rem_euclid(1000) as u32;
-        out.extend_from_slice(&[
-            b'.',
-            b'0' + (millis / 100) as u8,
-            b'0' + (millis / 10 % 10) as u8,
-            b'0' + (millis % 10) as u8,
-        ]);
-        out.extend_from_slice(b"+00");
-    }
-}
-
 #[airbyte_sdk::async_trait]
 impl StreamWriter for PgWriter {
     async fn write_batch(&mut self, batch: Batch) -> Result<(), Error> {
-        let target = &self.targets[batch.stream];
+        let target = &mut self.targets[batch.stream];
         let column_list = copy_columns(target);
         let dest = qualified(&target.schema, &target.write_table);
         let tx = self
@@ -340,8 +185,11 @@ impl StreamWriter for PgWriter {
             .map_err(db_error(&format!("cannot load {dest}")))?;
         futures_util::pin_mut!(sink);
         // Chunks, so the server ingests one while the next is encoded.
-        for chunk in batch.records.chunks(COPY_CHUNK_RECORDS) {
-            let rows = copy_rows(target, chunk, &batch.descriptor)?;
+        let mut records = batch.iter();
+        while records.len() > 0 {
+            let chunk = records.by_ref().take(COPY_CHUNK_RECORDS);
+            let mut rows = Vec::with_capacity(batch.bytes / batch.len() * 2 * COPY_CHUNK_RECORDS);
+            target.encoder.encode(chunk, &batch.descriptor, &mut rows)?;
             sink.send(Bytes::from(rows))
                 .await
                 .map_err(db_error(&format!("cannot load {dest}")))?;
@@ -417,23 +265,5 @@ impl StreamWriter for PgWriter {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn timestamps_and_raw_ids() {
-        let mut out = Vec::new();
-        super::timestamp(1_700_000_000_123, &mut out);
-        assert_eq!(
-            String::from_utf8(out).expect("utf8"),
-            "2023-11-14 22:13:20.123+00"
-        );
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        super::raw_id(5, &mut a);
-        super::raw_id(5, &mut b);
-        assert!(a < b, "later ids sort after earlier ones");
-        assert_eq!(a.len(), 36);
     }
 }

@@ -65,6 +65,15 @@ fn append_overwrite_and_states() {
         assert_eq!(ovr, vec![json!({"id": 3})], "overwrite keeps only the last sync");
         let tmp: i64 = db.query_one("SELECT count(*) FROM pg_tables WHERE tablename LIKE '%airbyte_tmp'", &[]).await.expect("q").get(0);
         assert_eq!(tmp, 0, "the temporary table was swapped in");
+        // Both tables keep one BRIN index on _airbyte_extracted_at, the swapped one included.
+        let indexes = rows(&db, "SELECT tablename::text AS t, indexname::text AS i, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1, 2").await;
+        assert_eq!(
+            indexes,
+            vec![
+                json!({"t": "app", "i": "app_extracted_at", "indexdef": "CREATE INDEX app_extracted_at ON public.app USING brin (_airbyte_extracted_at)"}),
+                json!({"t": "ovr", "i": "ovr_extracted_at", "indexdef": "CREATE INDEX ovr_extracted_at ON public.ovr USING brin (_airbyte_extracted_at)"}),
+            ]
+        );
         let meta = rows(&db, "SELECT _airbyte_meta, _airbyte_raw_id IS NOT NULL AS has_id, _airbyte_extracted_at FROM public.app WHERE id = 1").await;
         assert_eq!(meta[0]["_airbyte_meta"], json!({"changes": [], "sync_id": null}));
         assert_eq!(meta[0]["_airbyte_extracted_at"], json!("1970-01-01T00:00:01+00:00"));
@@ -275,4 +284,69 @@ fn hostile_identifiers_long_names_and_a_renamed_stream() {
             "two long column names stay distinct: {row:?}"
         );
     });
+}
+
+#[test]
+fn generations_truncate_refresh_and_cleanup() {
+    let rt = runtime();
+    let db = rt.block_on(fresh_db("dst_generations"));
+    let dir = TestDir::new("dst-generations");
+    let s = |mode: &str, generation: i64, minimum: i64| {
+        let mut s = stream("g", mode, props(), Some(&["id"]), Some("v"));
+        s["generation_id"] = json!(generation);
+        s["minimum_generation_id"] = json!(minimum);
+        s["sync_id"] = json!(100 + generation);
+        vec![s]
+    };
+    let r = |id: i64, v: i64| record("g", json!({"id": id, "v": v}), 1000 + v);
+    let sync = |mode: &str, generation: i64, minimum: i64, lines: &[String]| {
+        let out = write(
+            &dir,
+            "dst_generations",
+            None,
+            s(mode, generation, minimum),
+            lines,
+        );
+        assert_eq!(out.exit_code, 0, "{}", out.stdout);
+    };
+    let table = || {
+        rt.block_on(rows(
+            &db,
+            "SELECT id, v, _airbyte_generation_id AS g, _airbyte_meta->'sync_id' AS sync FROM public.g ORDER BY id",
+        ))
+    };
+    // Generation 1, a merge (minimum 0): rows accumulate and dedup.
+    sync("append_dedup", 1, 0, &[r(1, 1), r(2, 1), state(1)]);
+    sync("append_dedup", 1, 0, &[r(2, 2), state(2)]);
+    assert_eq!(
+        table(),
+        vec![
+            json!({"id": 1, "v": 1, "g": 1, "sync": 101}),
+            json!({"id": 2, "v": 2, "g": 1, "sync": 101})
+        ]
+    );
+    // Generation 2 with minimum 2: a truncate refresh. Only its rows remain, swapped in at the end.
+    sync("append_dedup", 2, 2, &[r(3, 3), r(3, 4), state(3)]);
+    assert_eq!(table(), vec![json!({"id": 3, "v": 4, "g": 2, "sync": 102})]);
+    // Generation 3 with minimum 2: a merge that keeps generation 2 and dedups into it.
+    sync("append_dedup", 3, 2, &[r(3, 5), r(4, 5), state(4)]);
+    assert_eq!(
+        table(),
+        vec![
+            json!({"id": 3, "v": 5, "g": 3, "sync": 103}),
+            json!({"id": 4, "v": 5, "g": 3, "sync": 103})
+        ]
+    );
+    // Generation 5 in append with minimum 4: rows of older generations go once the sync ends.
+    sync("append", 5, 4, &[r(5, 6), state(5)]);
+    assert_eq!(table(), vec![json!({"id": 5, "v": 6, "g": 5, "sync": 105})]);
+    // The swap kept exactly one dedup index and one extracted-at index, under the table's names.
+    let indexes = rt.block_on(rows(
+        &db,
+        "SELECT indexname::text AS i FROM pg_indexes WHERE tablename = 'g' ORDER BY 1",
+    ));
+    assert_eq!(
+        indexes,
+        vec![json!({"i": "g_extracted_at"}), json!({"i": "g_pk"})]
+    );
 }

@@ -136,15 +136,15 @@ impl Destination for Jsonl {
 impl StreamWriter for JsonlWriter {
     async fn write_batch(&mut self, batch: Batch) -> Result<(), Error> {
         let file = &self.files[batch.stream];
-        let mut buf = Vec::with_capacity(batch.bytes + batch.records.len() * 32);
-        for record in &batch.records {
+        let mut buf = Vec::with_capacity(batch.bytes + batch.len() * 32);
+        for record in &batch {
             buf.extend_from_slice(br#"{"emitted_at":"#);
-            buf.extend_from_slice(record.emitted_at.to_string().as_bytes());
+            buf.extend_from_slice(record.emitted_at().to_string().as_bytes());
             buf.extend_from_slice(br#","data":"#);
-            buf.extend_from_slice(record.data.as_str().as_bytes());
-            if let Some(meta) = &record.meta {
+            buf.extend_from_slice(record.data().as_bytes());
+            if let Some(meta) = record.meta_json().filter(|m| *m != "null") {
                 buf.extend_from_slice(br#","meta":"#);
-                serde_json::to_writer(&mut buf, meta)?;
+                buf.extend_from_slice(meta.as_bytes());
             }
             buf.extend_from_slice(b"}\n");
         }

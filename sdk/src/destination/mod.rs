@@ -1,9 +1,11 @@
 //! Destinations: `check` and `write`.
 
+mod batch;
 mod run;
 
-use airbyte_protocol::{AirbyteRecordMessage, ConfiguredAirbyteCatalog, StreamDescriptor};
+use airbyte_protocol::ConfiguredAirbyteCatalog;
 
+pub use batch::{Batch, RecordView, Records};
 pub(crate) use run::write;
 
 use crate::config::Config;
@@ -62,20 +64,6 @@ pub trait StreamWriter: Send {
     async fn close(&mut self) -> Result<(), Error> {
         Ok(())
     }
-}
-
-/// Records of one stream to write together.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct Batch {
-    /// The stream's index in the configured catalog.
-    pub stream: usize,
-    /// The stream.
-    pub descriptor: StreamDescriptor,
-    /// The records, in arrival order.
-    pub records: Vec<AirbyteRecordMessage>,
-    /// The total size of the records' input lines.
-    pub bytes: usize,
 }
 
 /// Bounds on a batch: it is written when either is reached (and at each STATE).

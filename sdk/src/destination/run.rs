@@ -18,14 +18,48 @@ use super::{Batch, BatchLimits, StreamWriter};
 use crate::emit::Emitter;
 use crate::error::Error;
 
-type Key = (Option<String>, String);
-
 struct Pending {
-    descriptor: StreamDescriptor,
-    batch: Vec<airbyte_protocol::AirbyteRecordMessage>,
-    bytes: usize,
+    batch: Batch,
     /// Records submitted since this stream's last state.
     since_state: u64,
+}
+
+/// Finds a stream's index by name and namespace without allocating.
+struct StreamIndex {
+    by_name: HashMap<String, Vec<(Option<String>, usize)>>,
+    /// The last stream found: records mostly come in runs of one stream.
+    last: Option<(usize, String, Option<String>)>,
+}
+
+impl StreamIndex {
+    fn new(catalog: &ConfiguredAirbyteCatalog) -> Self {
+        let mut by_name: HashMap<String, Vec<(Option<String>, usize)>> = HashMap::new();
+        for (i, configured) in catalog.streams.iter().enumerate() {
+            let d = configured.stream.descriptor();
+            by_name.entry(d.name).or_default().push((d.namespace, i));
+        }
+        StreamIndex {
+            by_name,
+            last: None,
+        }
+    }
+
+    fn get(&mut self, name: &str, namespace: Option<&str>) -> Option<usize> {
+        if let Some((i, n, ns)) = &self.last
+            && n == name
+            && ns.as_deref() == namespace
+        {
+            return Some(*i);
+        }
+        let i = self
+            .by_name
+            .get(name)?
+            .iter()
+            .find(|(ns, _)| ns.as_deref() == namespace)?
+            .1;
+        self.last = Some((i, name.to_owned(), namespace.map(str::to_owned)));
+        Some(i)
+    }
 }
 
 /// The writer, or the write in flight that will give it back.
@@ -116,18 +150,16 @@ pub(crate) async fn write<W: StreamWriter + 'static>(
     input: impl AsyncBufRead + Unpin,
     emitter: &Emitter,
 ) -> Result<(), Error> {
-    let mut index: HashMap<Key, usize> = HashMap::new();
-    let mut streams: Vec<Pending> = Vec::new();
-    for (i, configured) in catalog.streams.iter().enumerate() {
-        let d = configured.stream.descriptor();
-        index.insert((d.namespace.clone(), d.name.clone()), i);
-        streams.push(Pending {
-            descriptor: d,
-            batch: Vec::new(),
-            bytes: 0,
+    let mut index = StreamIndex::new(catalog);
+    let mut streams: Vec<Pending> = catalog
+        .streams
+        .iter()
+        .enumerate()
+        .map(|(i, configured)| Pending {
+            batch: Batch::new(i, configured.stream.descriptor()),
             since_state: 0,
-        });
-    }
+        })
+        .collect();
     let mut pipe = Pipeline {
         writer: Some(writer),
         in_flight: None,
@@ -135,14 +167,14 @@ pub(crate) async fn write<W: StreamWriter + 'static>(
         committed: 0,
         states: VecDeque::new(),
     };
-    let result = read_loop(&mut pipe, &mut streams, &index, limits, input, emitter).await;
+    let result = read_loop(&mut pipe, &mut streams, &mut index, limits, input, emitter).await;
     if result.is_err() {
         // Let a write in flight finish, so states it covers are still echoed.
         let _ = pipe.settle(emitter).await;
         return result;
     }
-    for (i, pending) in streams.iter_mut().enumerate() {
-        if let Some(batch) = take(pending, i) {
+    for pending in streams.iter_mut() {
+        if let Some(batch) = take(pending) {
             pipe.submit(batch, emitter).await?;
         }
     }
@@ -152,7 +184,7 @@ pub(crate) async fn write<W: StreamWriter + 'static>(
 async fn read_loop<W: StreamWriter + 'static>(
     pipe: &mut Pipeline<W>,
     streams: &mut [Pending],
-    index: &HashMap<Key, usize>,
+    index: &mut StreamIndex,
     limits: BatchLimits,
     input: impl AsyncBufRead + Unpin,
     emitter: &Emitter,
@@ -176,9 +208,9 @@ async fn read_loop<W: StreamWriter + 'static>(
         let Some(line) = line else { break };
         // A line over the size limit, or an I/O error, fails the sync: its data cannot be written.
         let line = line?;
-        let bytes = line.as_bytes().len();
-        let message = match line.parse() {
-            Ok(message) => message,
+        // Records, the bulk of the input, are routed by their envelope alone.
+        let envelope = match line.envelope() {
+            Ok(envelope) => envelope,
             // A line that is not JSON at all is a log line, as the platform treats it.
             Err(ProtocolError::NotJson { .. }) if !line.as_bytes().starts_with(b"{") => {
                 emitter.log(
@@ -191,57 +223,48 @@ async fn read_loop<W: StreamWriter + 'static>(
                 )?;
                 continue;
             }
-            Err(e) => {
-                return Err(
-                    Error::system("the destination received an invalid message").with_source(e)
-                );
-            }
+            Err(e) => return Err(invalid(e)),
         };
-        match message.r#type {
-            MessageType::Record => {
-                let Some(record) = message.record else {
-                    continue;
-                };
-                let key = (record.namespace.clone(), record.stream.clone());
-                let Some(&i) = index.get(&key) else {
-                    return Err(Error::system(format!(
-                        "received a record for stream `{}` which is not in the configured catalog",
-                        StreamDescriptor {
-                            name: key.1,
-                            namespace: key.0,
-                            extra: Default::default()
-                        }
-                    )));
-                };
-                let pending = &mut streams[i];
-                pending.batch.push(record);
-                pending.bytes += bytes;
-                if (pending.batch.len() >= limits.records || pending.bytes >= limits.bytes)
-                    && let Some(batch) = take(pending, i)
-                {
-                    pipe.submit(batch, emitter).await?;
-                }
+        if let Some(record) = &envelope.record {
+            let Some(i) = index.get(&record.stream, record.namespace.as_deref()) else {
+                return Err(Error::system(format!(
+                    "received a record for stream `{}` which is not in the configured catalog",
+                    StreamDescriptor {
+                        name: record.stream.to_string(),
+                        namespace: record.namespace.as_deref().map(str::to_owned),
+                        extra: Default::default()
+                    }
+                )));
+            };
+            let pending = &mut streams[i];
+            pending.batch.push(envelope.text(), record);
+            if (pending.batch.len() >= limits.records || pending.batch.bytes >= limits.bytes)
+                && let Some(batch) = take(pending)
+            {
+                pipe.submit(batch, emitter).await?;
             }
+            continue;
+        }
+        let message = line.parse().map_err(invalid)?;
+        match message.r#type {
+            MessageType::Record => {}
             MessageType::State => {
                 // Every record before this state goes out first; the state waits for it.
-                for (i, pending) in streams.iter_mut().enumerate() {
-                    if let Some(batch) = take(pending, i) {
+                for pending in streams.iter_mut() {
+                    if let Some(batch) = take(pending) {
                         pipe.submit(batch, emitter).await?;
                     }
                 }
                 let mut message = message;
                 if let Some(state) = message.state.as_mut() {
                     let count = match (state.effective_type(), &state.stream) {
-                        (AirbyteStateType::Stream, Some(s)) => {
-                            let key = (
-                                s.stream_descriptor.namespace.clone(),
-                                s.stream_descriptor.name.clone(),
-                            );
-                            index
-                                .get(&key)
-                                .map(|&i| std::mem::take(&mut streams[i].since_state))
-                                .unwrap_or(0)
-                        }
+                        (AirbyteStateType::Stream, Some(s)) => index
+                            .get(
+                                &s.stream_descriptor.name,
+                                s.stream_descriptor.namespace.as_deref(),
+                            )
+                            .map(|i| std::mem::take(&mut streams[i].since_state))
+                            .unwrap_or(0),
                         _ => streams
                             .iter_mut()
                             .map(|p| std::mem::take(&mut p.since_state))
@@ -262,8 +285,8 @@ async fn read_loop<W: StreamWriter + 'static>(
                     .and_then(|t| t.stream_status.as_ref());
                 if let Some(status) = status.filter(|s| s.status == AirbyteStreamStatus::Complete) {
                     let d = &status.stream_descriptor;
-                    if let Some(&i) = index.get(&(d.namespace.clone(), d.name.clone())) {
-                        if let Some(batch) = take(&mut streams[i], i) {
+                    if let Some(i) = index.get(&d.name, d.namespace.as_deref()) {
+                        if let Some(batch) = take(&mut streams[i]) {
                             pipe.submit(batch, emitter).await?;
                         }
                         pipe.writer(emitter).await?.stream_complete(i).await?;
@@ -279,16 +302,16 @@ async fn read_loop<W: StreamWriter + 'static>(
 }
 
 /// The stream's pending records as a batch, counted as submitted since its last state.
-fn take(pending: &mut Pending, stream: usize) -> Option<Batch> {
+fn take(pending: &mut Pending) -> Option<Batch> {
     if pending.batch.is_empty() {
         return None;
     }
-    let records = std::mem::take(&mut pending.batch);
-    pending.since_state += records.len() as u64;
-    Some(Batch {
-        stream,
-        descriptor: pending.descriptor.clone(),
-        records,
-        bytes: std::mem::take(&mut pending.bytes),
-    })
+    let batch = pending.batch.take();
+    pending.since_state += batch.len() as u64;
+    Some(batch)
+}
+
+/// A line that is JSON but not a valid message fails the sync.
+fn invalid(e: ProtocolError) -> Error {
+    Error::system("the destination received an invalid message").with_source(e)
 }
