@@ -55,10 +55,16 @@ server_ticks() {
   local pm; pm="$(head -n 1 "$(scripts/pg.sh data)/postmaster.pid")"
   awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pm/stat"
 }
+# Each load starts on a quiet server: the previous load's table vacuumed (so
+# autovacuum does not wake up on it mid-run) and its dirty pages checkpointed.
+settle() {
+  "${psql_cmd[@]}" -d bench_dst -c "VACUUM ANALYZE" -c "CHECKPOINT" >/dev/null
+  while [ "$("${psql_cmd[@]}" -d postgres -tAc "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'")" != 0 ]; do sleep 0.5; done
+}
 measure() { # label rows input-bytes cmd...
   local label="$1" n="$2" bytes="$3"; shift 3
   local stats; stats="$(mktemp)"
-  sync; local before; before="$(server_ticks)"
+  settle; sync; local before; before="$(server_ticks)"
   /usr/bin/time -f '%e %U %S %M' -o "$stats" "$@" > /dev/null
   sleep 0.2; local after; after="$(server_ticks)"
   read -r wall user sys rss_kb < "$stats"

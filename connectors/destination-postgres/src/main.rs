@@ -3,9 +3,12 @@
 
 mod config;
 mod names;
+mod numeric;
 mod row;
 mod table;
+mod temporal;
 mod types;
+mod value;
 mod writer;
 
 use airbyte_sdk::protocol::{ConfiguredAirbyteCatalog, DestinationSyncMode};

@@ -10,7 +10,7 @@ use tokio_postgres::Client;
 
 use crate::config::{CdcDeletionMode, PostgresDestinationConfig};
 use crate::names::{fit, fit_with_suffix};
-use crate::row::RowEncoder;
+use crate::row::{self, RowEncoder};
 use crate::table::{self, Column, db_error, qualified};
 
 /// Where and how one stream is written.
@@ -163,6 +163,9 @@ fn copy_columns(target: &Target) -> String {
 #[airbyte_sdk::async_trait]
 impl StreamWriter for PgWriter {
     async fn write_batch(&mut self, batch: Batch) -> Result<(), Error> {
+        if batch.is_empty() {
+            return Ok(());
+        }
         let target = &mut self.targets[batch.stream];
         let column_list = copy_columns(target);
         let dest = qualified(&target.schema, &target.write_table);
@@ -180,17 +183,23 @@ impl StreamWriter for PgWriter {
             dest.clone()
         };
         let sink = tx
-            .copy_in::<_, Bytes>(&format!("COPY {copy_into} ({column_list}) FROM STDIN"))
+            .copy_in::<_, Bytes>(&format!(
+                "COPY {copy_into} ({column_list}) FROM STDIN WITH (FORMAT binary)"
+            ))
             .await
             .map_err(db_error(&format!("cannot load {dest}")))?;
         futures_util::pin_mut!(sink);
         // Chunks, so the server ingests one while the next is encoded.
         let mut records = batch.iter();
+        let mut rows = row::HEADER.to_vec();
         while records.len() > 0 {
             let chunk = records.by_ref().take(COPY_CHUNK_RECORDS);
-            let mut rows = Vec::with_capacity(batch.bytes / batch.len() * 2 * COPY_CHUNK_RECORDS);
+            rows.reserve(batch.bytes / batch.len().max(1) * COPY_CHUNK_RECORDS);
             target.encoder.encode(chunk, &batch.descriptor, &mut rows)?;
-            sink.send(Bytes::from(rows))
+            if records.len() == 0 {
+                rows.extend_from_slice(row::TRAILER);
+            }
+            sink.send(Bytes::from(std::mem::take(&mut rows)))
                 .await
                 .map_err(db_error(&format!("cannot load {dest}")))?;
         }

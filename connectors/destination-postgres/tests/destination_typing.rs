@@ -92,3 +92,156 @@ fn new_columns_are_added_and_changed_types_widened() {
         );
     });
 }
+
+/// Every value we accept for a temporal or numeric column is stored exactly
+/// as PostgreSQL's own cast of its text would store it; every value that
+/// cast rejects is NULL with a change (never a failed load). Our parser may
+/// be stricter than PostgreSQL's (`yesterday`), never looser or different.
+#[test]
+fn values_match_postgresqls_own_casts() {
+    let rt = runtime();
+    let db = rt.block_on(fresh_db("dst_casts"));
+    let dir = TestDir::new("dst-casts");
+    // (column, PostgreSQL type, raw JSON value, whether we must accept it)
+    let tstz = "timestamptz";
+    let cases: &[(&str, &str, &str, bool)] = &[
+        ("c_tstz", tstz, r#""2024-01-01T10:00:00Z""#, true),
+        ("c_tstz", tstz, r#""2024-01-01 10:00:00+05:30""#, true),
+        (
+            "c_tstz",
+            tstz,
+            r#""2024-01-01T10:00:00.123456789-0800""#,
+            true,
+        ),
+        ("c_tstz", tstz, r#""1999-12-31T23:59:59.9999995Z""#, true),
+        ("c_tstz", tstz, r#""2024-02-29T23:59:60Z""#, true),
+        ("c_tstz", tstz, r#""2024-12-31T24:00:00Z""#, true),
+        ("c_tstz", tstz, r#""2024-06-01T12:00:00""#, true),
+        ("c_tstz", tstz, r#""2024-06-01""#, true),
+        ("c_tstz", tstz, r#""2024-01-01T10:00:00+15:59""#, true),
+        ("c_tstz", tstz, r#""0044-03-15 12:00:00+00 BC""#, true),
+        ("c_tstz", tstz, r#""4714-11-24 00:00:00+00 BC""#, true),
+        ("c_tstz", tstz, r#""infinity""#, true),
+        ("c_tstz", tstz, r#""-infinity""#, true),
+        ("c_tstz", tstz, r#""2024-02-30T00:00:00Z""#, false),
+        ("c_tstz", tstz, r#""2024-13-01T00:00:00Z""#, false),
+        ("c_tstz", tstz, r#""2024-01-01T10:00:00+16:00""#, false),
+        ("c_tstz", tstz, r#""4714-11-23 00:00:00+00 BC""#, false),
+        ("c_tstz", tstz, r#""0000-01-01T00:00:00Z""#, false),
+        ("c_tstz", tstz, r#""yesterday""#, false),
+        ("c_tstz", tstz, "1704103200", false),
+        ("c_ts", "timestamp", r#""2024-01-01T10:00:00+02:00""#, true),
+        ("c_ts", "timestamp", r#""2024-01-01 10:00:00.5""#, true),
+        ("c_ts", "timestamp", r#""2024-02-30 00:00:00""#, false),
+        ("c_date", "date", r#""2024-02-29""#, true),
+        ("c_date", "date", r#""0001-01-01 BC""#, true),
+        ("c_date", "date", r#""infinity""#, true),
+        ("c_date", "date", r#""2023-02-29""#, false),
+        ("c_date", "date", r#""2024-04-31""#, false),
+        ("c_date", "date", r#""2024-01-01T00:00:00Z""#, false),
+        ("c_time", "time", r#""10:00:00""#, true),
+        ("c_time", "time", r#""24:00:00""#, true),
+        ("c_time", "time", r#""23:59:59.9999999""#, true),
+        ("c_time", "time", r#""10:00:00+02:00""#, true),
+        ("c_time", "time", r#""24:00:01""#, false),
+        ("c_time", "time", r#""10:61:00""#, false),
+        ("c_timetz", "timetz", r#""10:00:00+05:30""#, true),
+        ("c_timetz", "timetz", r#""10:00:00-15:59:59""#, true),
+        ("c_timetz", "timetz", r#""10:00:00Z""#, true),
+        ("c_timetz", "timetz", r#""10:00:00""#, true),
+        ("c_dec", "numeric(38,9)", "0", true),
+        ("c_dec", "numeric(38,9)", "-0.00", true),
+        ("c_dec", "numeric(38,9)", "1.0000000005", true),
+        ("c_dec", "numeric(38,9)", "0.0000000004", true),
+        ("c_dec", "numeric(38,9)", "-1.5e-3", true),
+        ("c_dec", "numeric(38,9)", "1E+5", true),
+        ("c_dec", "numeric(38,9)", r#""12.50""#, true),
+        (
+            "c_dec",
+            "numeric(38,9)",
+            "99999999999999999999999999999.999999999",
+            true,
+        ),
+        (
+            "c_dec",
+            "numeric(38,9)",
+            "99999999999999999999999999999.9999999995",
+            false,
+        ),
+        ("c_dec", "numeric(38,9)", "1e29", false),
+        ("c_dec", "numeric(38,9)", r#""NaN""#, false),
+        ("c_big", "bigint", "9223372036854775807", true),
+        ("c_big", "bigint", "-9223372036854775808", true),
+        ("c_big", "bigint", "9223372036854775808", false),
+    ];
+    let props = json!({
+        "id": {"type": "integer"}, "src": {"type": "string"}, "ty": {"type": "string"},
+        "c_tstz": {"type": "string", "format": "date-time"},
+        "c_ts": {"type": "string", "format": "date-time", "airbyte_type": "timestamp_without_timezone"},
+        "c_date": {"type": "string", "format": "date"},
+        "c_time": {"type": "string", "format": "time", "airbyte_type": "time_without_timezone"},
+        "c_timetz": {"type": "string", "format": "time", "airbyte_type": "time_with_timezone"},
+        "c_dec": {"type": "number"}, "c_big": {"type": "integer"}
+    });
+    let lines: Vec<String> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (column, ty, raw, _))| {
+            let src: String = serde_json::from_str::<serde_json::Value>(raw)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_else(|| raw.to_string());
+            format!(
+                r#"{{"type":"RECORD","record":{{"stream":"c","data":{{"id":{i},"src":{},"ty":"{ty}","{column}":{raw}}},"emitted_at":1}}}}"#,
+                serde_json::to_string(&src).expect("json")
+            )
+        })
+        .chain([state(1)])
+        .collect();
+    let out = write(
+        &dir,
+        "dst_casts",
+        None,
+        vec![stream("c", "append", props, None, None)],
+        &lines,
+    );
+    assert_eq!(out.exit_code, 0, "{}", out.stdout);
+    rt.block_on(async {
+        db.batch_execute(
+            "SET TimeZone = 'UTC';
+             CREATE FUNCTION pg_cast(t text, ty text) RETURNS text LANGUAGE plpgsql AS $$
+             DECLARE r text;
+             BEGIN EXECUTE format('SELECT (%L::%s)::text', t, ty) INTO r; RETURN r;
+             EXCEPTION WHEN others THEN RETURN NULL; END $$;",
+        )
+        .await
+        .expect("setup");
+        let got = rows(
+            &db,
+            "SELECT id, src, ty, pg_cast(src, ty) AS theirs,
+                    COALESCE(c_tstz::text, c_ts::text, c_date::text, c_time::text, c_timetz::text, c_dec::text, c_big::text) AS ours,
+                    _airbyte_meta->'changes' AS changes
+             FROM public.c ORDER BY id",
+        )
+        .await;
+        assert_eq!(got.len(), cases.len());
+        for (row, (column, _, raw, accept)) in got.iter().zip(cases) {
+            let (ours, theirs) = (&row["ours"], &row["theirs"]);
+            if *accept {
+                assert!(!ours.is_null(), "{column} {raw}: we must accept it: {row}");
+            }
+            if !ours.is_null() {
+                assert_eq!(ours, theirs, "{column} {raw}: stored unlike PostgreSQL's cast: {row}");
+            } else {
+                assert_eq!(
+                    row["changes"],
+                    json!([{"field": column, "change": "NULLED", "reason": "DESTINATION_TYPECAST_ERROR"}]),
+                    "{raw}"
+                );
+            }
+            if theirs.is_null() {
+                assert!(ours.is_null(), "{column} {raw}: PostgreSQL rejects it, so must we");
+            }
+        }
+    });
+}

@@ -1,0 +1,364 @@
+//! One JSON value → one field of a binary COPY row, cast to its column's type.
+//!
+//! Every value is checked here the way PostgreSQL would check it, so the
+//! server never rejects a row: what cannot be cast is written as NULL and
+//! reported (the caller adds the `DESTINATION_TYPECAST_ERROR` change).
+//! Text PostgreSQL cannot store is mended, not dropped: a `\u0000` is
+//! removed and a lone surrogate becomes U+FFFD, in text and jsonb alike.
+
+use crate::numeric::Decimal;
+use crate::temporal;
+use crate::types::ColumnType;
+
+/// Appends the field (length, then bytes) for raw JSON `raw` in a column of
+/// type `ty`. Returns false when the value cannot be cast: NULL was written.
+pub fn field(ty: ColumnType, raw: Option<&str>, out: &mut Vec<u8>) -> bool {
+    let Some(raw) = raw.filter(|r| *r != "null") else {
+        null(out);
+        return true;
+    };
+    let at = out.len();
+    out.extend_from_slice(&[0; 4]);
+    let ok = match ty {
+        ColumnType::Jsonb => {
+            jsonb(raw, out);
+            true
+        }
+        ColumnType::Text => match raw.as_bytes()[0] {
+            b'"' => {
+                string(raw, out);
+                true
+            }
+            // Numbers and booleans cast to text; objects and arrays do not.
+            b'{' | b'[' => false,
+            _ => {
+                out.extend_from_slice(raw.as_bytes());
+                true
+            }
+        },
+        ColumnType::BigInt => match unquoted(raw).parse::<i64>() {
+            Ok(v) => {
+                out.extend_from_slice(&v.to_be_bytes());
+                true
+            }
+            Err(_) => false,
+        },
+        ColumnType::Decimal | ColumnType::Numeric => match Decimal::parse(unquoted(raw)) {
+            // decimal(38, 9) holds 29 digits before the point, once rounded to 9 after it.
+            Some(d) if ty == ColumnType::Numeric || d.integer_digits_rounded(9) <= 29 => {
+                d.write_binary(out);
+                true
+            }
+            _ => false,
+        },
+        ColumnType::Boolean => match raw {
+            "true" | "\"true\"" => {
+                out.push(1);
+                true
+            }
+            "false" | "\"false\"" => {
+                out.push(0);
+                true
+            }
+            _ => false,
+        },
+        ColumnType::Date => put(temporal::date(&text(raw)).map(i32::to_be_bytes), out),
+        ColumnType::Timestamp => put(
+            temporal::timestamp(&text(raw), false).map(i64::to_be_bytes),
+            out,
+        ),
+        ColumnType::TimestampTz => put(
+            temporal::timestamp(&text(raw), true).map(i64::to_be_bytes),
+            out,
+        ),
+        ColumnType::Time => put(temporal::time(&text(raw)).map(i64::to_be_bytes), out),
+        ColumnType::TimeTz => match temporal::timetz(&text(raw)) {
+            Some((micros, zone)) => {
+                out.extend_from_slice(&micros.to_be_bytes());
+                out.extend_from_slice(&zone.to_be_bytes());
+                true
+            }
+            None => false,
+        },
+    };
+    if ok {
+        let len = i32::try_from(out.len() - at - 4).unwrap_or(i32::MAX);
+        out[at..at + 4].copy_from_slice(&len.to_be_bytes());
+    } else {
+        out.truncate(at);
+        null(out);
+    }
+    ok
+}
+
+/// A NULL field.
+pub fn null(out: &mut Vec<u8>) {
+    out.extend_from_slice(&(-1i32).to_be_bytes());
+}
+
+/// Appends a whole field of jsonb from JSON text we made ourselves.
+pub fn jsonb_field(json: &str, out: &mut Vec<u8>) {
+    let at = out.len();
+    out.extend_from_slice(&[0; 4]);
+    jsonb(json, out);
+    let len = i32::try_from(out.len() - at - 4).unwrap_or(i32::MAX);
+    out[at..at + 4].copy_from_slice(&len.to_be_bytes());
+}
+
+fn put<const N: usize>(bytes: Option<[u8; N]>, out: &mut Vec<u8>) -> bool {
+    match bytes {
+        Some(b) => {
+            out.extend_from_slice(&b);
+            true
+        }
+        None => false,
+    }
+}
+
+/// The inside of a JSON string without escapes, or the raw text as is.
+fn unquoted(raw: &str) -> &str {
+    raw.strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .filter(|inner| !inner.contains('\\'))
+        .unwrap_or(raw)
+}
+
+/// A JSON string's text (decoded only when it has escapes); other values as written.
+fn text(raw: &str) -> std::borrow::Cow<'_, str> {
+    if !raw.starts_with('"') || !raw.contains('\\') {
+        return unquoted(raw).into();
+    }
+    let mut decoded = Vec::new();
+    string(raw, &mut decoded);
+    String::from_utf8_lossy(&decoded).into_owned().into()
+}
+
+/// jsonb's binary form: version 1, then the JSON text, mended.
+fn jsonb(raw: &str, out: &mut Vec<u8>) {
+    out.push(1);
+    if !raw.contains("\\u") {
+        out.extend_from_slice(raw.as_bytes());
+        return;
+    }
+    // Backslashes occur only inside strings in valid JSON: each starts an escape.
+    let b = raw.as_bytes();
+    let (mut i, mut copied) = (0, 0);
+    while let Some(offset) = b[i..].iter().position(|c| *c == b'\\') {
+        i += offset;
+        if b.get(i + 1) != Some(&b'u') {
+            i += 2;
+            continue;
+        }
+        out.extend_from_slice(&b[copied..i]);
+        let used = match unicode_escape(&raw[i + 2..]) {
+            Escape::Char(_, used) => {
+                out.extend_from_slice(&b[i..i + 2 + used]);
+                used
+            }
+            Escape::Nul => 4,
+            Escape::LoneSurrogate => {
+                out.extend_from_slice(b"\\ufffd");
+                4
+            }
+        };
+        i += 2 + used;
+        copied = i;
+    }
+    out.extend_from_slice(&b[copied..]);
+}
+
+/// Appends a JSON string's text, its escapes decoded.
+fn string(raw: &str, out: &mut Vec<u8>) {
+    let inner = &raw[1..raw.len().saturating_sub(1).max(1)];
+    let mut rest = inner;
+    while let Some(i) = rest.find('\\') {
+        out.extend_from_slice(&rest.as_bytes()[..i]);
+        let esc = rest.as_bytes().get(i + 1).copied();
+        rest = &rest[(i + 2).min(rest.len())..];
+        let decoded: &[u8] = match esc {
+            Some(b'"') => b"\"",
+            Some(b'\\') => b"\\",
+            Some(b'/') => b"/",
+            Some(b'b') => b"\x08",
+            Some(b'f') => b"\x0c",
+            Some(b'n') => b"\n",
+            Some(b'r') => b"\r",
+            Some(b't') => b"\t",
+            Some(b'u') => {
+                let used = match unicode_escape(rest) {
+                    Escape::Char(c, used) => {
+                        let mut buf = [0u8; 4];
+                        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                        used
+                    }
+                    Escape::Nul => 4,
+                    Escape::LoneSurrogate => {
+                        out.extend_from_slice("\u{fffd}".as_bytes());
+                        4
+                    }
+                };
+                rest = &rest[used.min(rest.len())..];
+                continue;
+            }
+            // Not valid JSON; the envelope check makes this unreachable.
+            _ => b"",
+        };
+        out.extend_from_slice(decoded);
+    }
+    out.extend_from_slice(rest.as_bytes());
+}
+
+enum Escape {
+    /// A character, and the bytes its escape took after `\u`.
+    Char(char, usize),
+    /// `\u0000`, which PostgreSQL text cannot hold.
+    Nul,
+    /// A surrogate without its pair.
+    LoneSurrogate,
+}
+
+/// The escape after `\u`: `XXXX`, or a surrogate pair `XXXX\uYYYY`.
+fn unicode_escape(rest: &str) -> Escape {
+    let unit = |s: &str| s.get(..4).and_then(|h| u16::from_str_radix(h, 16).ok());
+    let Some(first) = unit(rest) else {
+        return Escape::LoneSurrogate;
+    };
+    match first {
+        0 => Escape::Nul,
+        0xD800..=0xDBFF => {
+            let low = rest
+                .get(4..)
+                .and_then(|r| r.strip_prefix("\\u"))
+                .and_then(unit)
+                .filter(|low| (0xDC00..=0xDFFF).contains(low));
+            match low {
+                Some(low) => {
+                    let c =
+                        0x10000 + ((u32::from(first) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+                    char::from_u32(c).map_or(Escape::LoneSurrogate, |c| Escape::Char(c, 10))
+                }
+                None => Escape::LoneSurrogate,
+            }
+        }
+        0xDC00..=0xDFFF => Escape::LoneSurrogate,
+        _ => char::from_u32(u32::from(first)).map_or(Escape::LoneSurrogate, |c| Escape::Char(c, 4)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The field's bytes, or None for NULL; and whether the cast succeeded.
+    fn cast(ty: ColumnType, json: &str) -> (bool, Option<Vec<u8>>) {
+        let mut out = Vec::new();
+        let ok = field(ty, Some(json), &mut out);
+        let len = i32::from_be_bytes([out[0], out[1], out[2], out[3]]);
+        let bytes = (len >= 0).then(|| out[4..].to_vec());
+        if let Some(b) = &bytes {
+            assert_eq!(b.len(), len as usize);
+        }
+        (ok, bytes)
+    }
+
+    fn text_of(json: &str) -> String {
+        let (ok, bytes) = cast(ColumnType::Text, json);
+        assert!(ok, "{json}");
+        String::from_utf8(bytes.expect("not null")).expect("utf8")
+    }
+
+    #[test]
+    fn strings_are_decoded_and_mended() {
+        assert_eq!(text_of(r#""plain Ærø""#), "plain Ærø");
+        assert_eq!(
+            text_of(r#""q\"uote \\ back\/slash""#),
+            r#"q"uote \ back/slash"#
+        );
+        assert_eq!(text_of(r#""a\nb\tc\rd\be\f""#), "a\nb\tc\rd\u{8}e\u{c}");
+        assert_eq!(text_of(r#""\u00c6r\u00f8 \ud83d\ude00""#), "Ærø 😀");
+        assert_eq!(text_of(r#""nul\u0000gone""#), "nulgone");
+        assert_eq!(
+            text_of(r#""lone \ud800 and \udc00.""#),
+            "lone \u{fffd} and \u{fffd}."
+        );
+        assert_eq!(text_of("12.50"), "12.50");
+        assert_eq!(text_of("true"), "true");
+        assert_eq!(cast(ColumnType::Text, r#"{"a":1}"#), (false, None));
+        assert_eq!(cast(ColumnType::Text, "null"), (true, None));
+    }
+
+    #[test]
+    fn jsonb_is_versioned_and_mended() {
+        let j = |json: &str| {
+            let (ok, bytes) = cast(ColumnType::Jsonb, json);
+            assert!(ok);
+            let bytes = bytes.expect("not null");
+            assert_eq!(bytes[0], 1, "jsonb binary version");
+            String::from_utf8(bytes[1..].to_vec()).expect("utf8")
+        };
+        assert_eq!(j(r#"[1,{"b":"x\ty"}]"#), r#"[1,{"b":"x\ty"}]"#);
+        assert_eq!(j(r#"{"a":"x\u0000y","\u0000k":1}"#), r#"{"a":"xy","k":1}"#);
+        assert_eq!(
+            j(r#"["\ud800","\ud83d\ude00","\\u0000"]"#),
+            r#"["\ufffd","\ud83d\ude00","\\u0000"]"#
+        );
+    }
+
+    #[test]
+    fn scalars() {
+        assert_eq!(
+            cast(ColumnType::BigInt, "42"),
+            (true, Some(42i64.to_be_bytes().to_vec()))
+        );
+        assert_eq!(
+            cast(ColumnType::BigInt, "\"-7\""),
+            (true, Some((-7i64).to_be_bytes().to_vec()))
+        );
+        assert_eq!(cast(ColumnType::BigInt, "1.5"), (false, None));
+        assert_eq!(cast(ColumnType::BigInt, "\"forty\""), (false, None));
+        assert_eq!(
+            cast(ColumnType::BigInt, "9223372036854775808"),
+            (false, None)
+        );
+        assert_eq!(cast(ColumnType::Boolean, "true"), (true, Some(vec![1])));
+        assert_eq!(
+            cast(ColumnType::Boolean, "\"false\""),
+            (true, Some(vec![0]))
+        );
+        assert_eq!(cast(ColumnType::Boolean, "1"), (false, None));
+        assert!(
+            cast(
+                ColumnType::Numeric,
+                "12345678901234567890123456789012345678.123456789"
+            )
+            .0
+        );
+        assert!(
+            !cast(
+                ColumnType::Decimal,
+                "12345678901234567890123456789012345678.1"
+            )
+            .0
+        );
+        assert!(cast(ColumnType::Decimal, "\"12.5\"").0);
+        assert!(!cast(ColumnType::Decimal, "\"NaN\"").0);
+        assert_eq!(
+            cast(ColumnType::Date, "\"2000-01-02\""),
+            (true, Some(1i32.to_be_bytes().to_vec()))
+        );
+        assert_eq!(cast(ColumnType::Date, "\"2024-02-30\""), (false, None));
+        assert_eq!(
+            cast(ColumnType::TimestampTz, "\"2000-01-01T00:00:01\\u002e5Z\""),
+            (true, Some(1_500_000i64.to_be_bytes().to_vec())),
+            "escapes in a temporal string are decoded"
+        );
+        assert_eq!(cast(ColumnType::TimestampTz, "12"), (false, None));
+        assert_eq!(
+            cast(ColumnType::TimeTz, "\"00:00:01-01:00\""),
+            (
+                true,
+                Some([&1_000_000i64.to_be_bytes()[..], &3600i32.to_be_bytes()[..]].concat())
+            )
+        );
+    }
+}
