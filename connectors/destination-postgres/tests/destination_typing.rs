@@ -245,3 +245,54 @@ fn values_match_postgresqls_own_casts() {
         }
     });
 }
+
+/// With `unconstrained_number`, numbers are stored exactly as written,
+/// however large or precise, as PostgreSQL's numeric cast stores them.
+#[test]
+fn unconstrained_numbers_are_exact() {
+    let rt = runtime();
+    let db = rt.block_on(fresh_db("dst_numeric"));
+    let dir = TestDir::new("dst-numeric");
+    let numbers = [
+        "0",
+        "-0.00",
+        "0.000000000000000000001",
+        "-12345678901234567890123456789012345678901234567890.5",
+        "1.5e-3",
+        "2.50E+20",
+        "1e1000",
+        "-7e-1000",
+    ];
+    let lines: Vec<String> = numbers
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            format!(
+                r#"{{"type":"RECORD","record":{{"stream":"n","data":{{"id":{i},"src":"{n}","x":{n}}},"emitted_at":1}}}}"#
+            )
+        })
+        .chain([state(1)])
+        .collect();
+    let mut config = config("dst_numeric");
+    config["unconstrained_number"] = json!(true);
+    let props =
+        json!({"id": {"type": "integer"}, "src": {"type": "string"}, "x": {"type": "number"}});
+    let out = write(
+        &dir,
+        "dst_numeric",
+        Some(config),
+        vec![stream("n", "append", props, None, None)],
+        &lines,
+    );
+    assert_eq!(out.exit_code, 0, "{}", out.stdout);
+    let got = rt.block_on(rows(
+        &db,
+        "SELECT src, x::text AS ours, src::numeric::text AS theirs, format_type(atttypid, atttypmod) AS ty
+         FROM public.n, pg_attribute WHERE attrelid = 'public.n'::regclass AND attname = 'x' ORDER BY id",
+    ));
+    assert_eq!(got.len(), numbers.len());
+    for row in &got {
+        assert_eq!(row["ty"], json!("numeric"));
+        assert_eq!(row["ours"], row["theirs"], "{row}");
+    }
+}
