@@ -5,7 +5,7 @@ use std::sync::{Mutex, PoisonError};
 
 use airbyte_protocol::{
     AirbyteErrorTraceMessage, AirbyteLogMessage, AirbyteTraceMessage, Envelope, FailureType,
-    LogLevel, MessageType, TraceType,
+    LogLevel, MessageType, RawLine, TraceType,
 };
 
 /// The longest text shown for one line of a connector.
@@ -79,6 +79,23 @@ impl Console {
         if *shown {
             let _ = std::io::stderr().lock().write_all(b"\r\x1b[K");
             *shown = false;
+        }
+    }
+
+    /// The envelope of a line from `who`; a line that is not a message is
+    /// shown (as a log line, or as invalid) and skipped.
+    pub(crate) fn envelope<'a>(&self, who: &str, line: &RawLine<'a>) -> Option<Envelope<'a>> {
+        match line.envelope() {
+            Ok(envelope) => Some(envelope),
+            Err(e) => {
+                let reason = if line.as_bytes().starts_with(b"{") {
+                    format!("not a protocol message ({e})")
+                } else {
+                    "log".to_owned()
+                };
+                self.raw_line(who, line.as_bytes(), &reason);
+                None
+            }
         }
     }
 

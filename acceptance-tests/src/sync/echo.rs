@@ -81,19 +81,8 @@ pub(crate) fn read_destination(output: ChildStdout, shared: &Shared, store: &mut
                 continue;
             }
         };
-        let envelope = match line.envelope() {
-            Ok(envelope) => envelope,
-            Err(e) => {
-                let reason = if line.as_bytes().starts_with(b"{") {
-                    format!("not a protocol message ({e})")
-                } else {
-                    "log".to_owned()
-                };
-                shared
-                    .console
-                    .raw_line("destination", line.as_bytes(), &reason);
-                continue;
-            }
+        let Some(envelope) = shared.console.envelope("destination", &line) else {
+            continue;
         };
         match envelope.kind {
             MessageType::State => match line.parse() {

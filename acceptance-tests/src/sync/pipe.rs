@@ -83,17 +83,8 @@ fn forward_lines(
                 continue;
             }
         };
-        let envelope = match line.envelope() {
-            Ok(envelope) => envelope,
-            Err(e) => {
-                let reason = if line.as_bytes().starts_with(b"{") {
-                    format!("not a protocol message ({e})")
-                } else {
-                    "log".to_owned()
-                };
-                shared.console.raw_line("source", line.as_bytes(), &reason);
-                continue;
-            }
+        let Some(envelope) = shared.console.envelope("source", &line) else {
+            continue;
         };
         let sent = match envelope.kind {
             MessageType::Record => {

@@ -14,14 +14,18 @@ use crate::row::{Column, unescape, write_row};
 /// Pages per ctid chunk (8 MiB of heap with the default block size).
 const CTID_CHUNK_PAGES: i64 = 1024;
 
-fn query_error(table: &Table) -> impl Fn(tokio_postgres::Error) -> Error + '_ {
+/// A failed query on `table`, as "`doing` schema.table failed: ...".
+pub fn query_error<'a>(
+    table: &'a Table,
+    doing: &'a str,
+) -> impl Fn(tokio_postgres::Error) -> Error + 'a {
     move |e| {
         let detail = e
             .as_db_error()
             .map(|d| d.message().to_owned())
             .unwrap_or_else(|| e.to_string());
         Error::transient(format!(
-            "reading {}.{} failed: {detail}",
+            "{doing} {}.{} failed: {detail}",
             table.schema, table.name
         ))
         .with_source(e)
@@ -104,11 +108,11 @@ where
     let stream = client
         .copy_out(copy.as_str())
         .await
-        .map_err(query_error(table))?;
+        .map_err(query_error(table, "reading"))?;
     pin_mut!(stream);
     let mut rows = 0u64;
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(query_error(table))?;
+        let chunk = chunk.map_err(query_error(table, "reading"))?;
         // One CopyData message per row; be robust to several.
         for line in chunk.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
             on_row(line, out)?;
@@ -194,7 +198,7 @@ async fn ctid_refresh(
             &[&from],
         )
         .await
-        .map_err(query_error(table))?;
+        .map_err(query_error(table, "reading"))?;
     let filenode: i64 = row.get::<_, Option<i64>>(0).unwrap_or(0);
     let pages: i64 = row.get(1);
     // Resume only if the table was not rewritten (VACUUM FULL) since the state.
@@ -301,7 +305,7 @@ pub async fn incremental(
                     &[],
                 )
                 .await
-                .map_err(query_error(table))?
+                .map_err(query_error(table, "reading"))?
                 .get(0);
             equal as u64 > saved_count
         }

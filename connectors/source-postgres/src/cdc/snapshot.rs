@@ -26,6 +26,7 @@ use tokio_postgres::Client;
 use super::state::{Checkpointer, cdc_done, full_refresh_done, snapshot_progress};
 use crate::catalog::Table;
 use crate::connect::ident;
+use crate::read::query_error;
 use crate::row::{Column, unescape, write_row};
 
 /// One table to copy.
@@ -42,20 +43,6 @@ pub struct Snapshot<'a> {
     pub resume: Option<Vec<String>>,
 }
 
-fn query_error(table: &Table) -> impl Fn(tokio_postgres::Error) -> Error + '_ {
-    move |e| {
-        let detail = e
-            .as_db_error()
-            .map(|d| d.message().to_owned())
-            .unwrap_or_else(|| e.to_string());
-        Error::transient(format!(
-            "snapshot of {}.{} failed: {detail}",
-            table.schema, table.name
-        ))
-        .with_source(e)
-    }
-}
-
 impl Snapshot<'_> {
     /// Copies the table, emitting its rows and GLOBAL checkpoints; returns the rows read.
     pub async fn run(
@@ -66,7 +53,7 @@ impl Snapshot<'_> {
         global: &SourceOutput,
     ) -> Result<u64, Error> {
         let table = self.table;
-        let err = query_error(table);
+        let err = query_error(table, "snapshot of");
         client
             .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .await
@@ -98,7 +85,7 @@ impl Snapshot<'_> {
         global: &SourceOutput,
     ) -> Result<u64, Error> {
         let table = self.table;
-        let err = query_error(table);
+        let err = query_error(table, "snapshot of");
         // The first statement takes the transaction's snapshot; now() is its start.
         let row = client
             .query_one(
