@@ -8,12 +8,15 @@
 const MAX_EXPONENT: i64 = 1000;
 
 /// A decimal number in JSON's grammar (`-?digits[.digits][e[+-]digits]`),
-/// already checked by the caller; split into its parts.
+/// split into its parts, borrowed from the text (nothing is allocated).
 #[derive(Debug, PartialEq, Eq)]
-pub struct Decimal {
+pub struct Decimal<'a> {
     negative: bool,
-    /// The digits of the mantissa, the point removed.
-    digits: Vec<u8>,
+    /// The digits of the mantissa, the point removed and leading zeros
+    /// skipped: `int[lead..]` then `frac`, or `frac[lead - int.len()..]`.
+    int: &'a [u8],
+    frac: &'a [u8],
+    lead: usize,
     /// Where the point goes: the number of digits before it (may be
     /// negative or past the end).
     point: i64,
@@ -21,9 +24,9 @@ pub struct Decimal {
     scale: i64,
 }
 
-impl Decimal {
+impl<'a> Decimal<'a> {
     /// Parses `text`; `None` unless it is a JSON number within PostgreSQL's exponent range.
-    pub fn parse(text: &str) -> Option<Self> {
+    pub fn parse(text: &'a str) -> Option<Self> {
         let (negative, body) = match text.strip_prefix('-') {
             Some(b) => (true, b),
             None => (false, text),
@@ -54,22 +57,34 @@ impl Decimal {
         if exponent.abs() > MAX_EXPONENT {
             return None;
         }
-        let mut digits: Vec<u8> = int.bytes().chain(frac.bytes()).map(|b| b - b'0').collect();
-        let mut point = int.len() as i64 + exponent;
         // Leading zeros carry nothing.
-        let lead = digits.iter().take_while(|d| **d == 0).count();
-        digits.drain(..lead);
-        point -= lead as i64;
+        let (int, frac) = (int.as_bytes(), frac.as_bytes());
+        let lead = int.iter().chain(frac).take_while(|d| **d == b'0').count();
         Some(Decimal {
             negative,
-            digits,
-            point,
+            int,
+            frac,
+            lead,
+            point: int.len() as i64 + exponent - lead as i64,
             scale: (frac.len() as i64 - exponent).max(0),
         })
     }
 
+    /// The significant digits, as numbers.
+    fn digits(&self) -> impl Iterator<Item = u8> + '_ {
+        self.int
+            .iter()
+            .chain(self.frac)
+            .skip(self.lead)
+            .map(|d| d - b'0')
+    }
+
+    fn len(&self) -> usize {
+        self.int.len() + self.frac.len() - self.lead
+    }
+
     fn is_zero(&self) -> bool {
-        self.digits.iter().all(|d| *d == 0)
+        self.len() == 0
     }
 
     /// Digits before the point once rounded to `scale` (≥ 1) places, as
@@ -81,8 +96,8 @@ impl Decimal {
         let kept = self.point + scale;
         let carries = usize::try_from(kept).is_ok_and(|kept| {
             kept > 0
-                && self.digits.get(kept).is_some_and(|d| *d >= 5)
-                && self.digits[..kept].iter().all(|d| *d == 9)
+                && self.digits().nth(kept).is_some_and(|d| d >= 5)
+                && self.digits().take(kept).all(|d| d == 9)
         });
         // 9.99…95 rounds up to 10.00…: one more digit before the point.
         if carries {
@@ -104,34 +119,36 @@ impl Decimal {
         // Align the point on a multiple of 4 digits: pad zeros on the left.
         let pad = (4 - self.point.rem_euclid(4)) % 4;
         let first_weight = (self.point + pad) / 4 - 1;
-        let mut groups: Vec<i16> = Vec::with_capacity((self.digits.len() + 7) / 4);
+        let sign: i16 = if self.negative { 0x4000 } else { 0 };
+        let head = out.len();
+        for v in [0, first_weight as i16, sign, dscale] {
+            out.extend_from_slice(&v.to_be_bytes());
+        }
+        let mut groups = 0usize;
         let mut group = 0i16;
         let mut filled = pad;
-        for d in &self.digits {
-            group = group * 10 + i16::from(*d);
+        let mut push = |group: i16, out: &mut Vec<u8>| {
+            out.extend_from_slice(&group.to_be_bytes());
+            groups += 1;
+        };
+        for d in self.digits() {
+            group = group * 10 + i16::from(d);
             filled += 1;
             if filled == 4 {
-                groups.push(group);
+                push(group, out);
                 group = 0;
                 filled = 0;
             }
         }
         if filled > 0 {
-            for _ in filled..4 {
-                group *= 10;
-            }
-            groups.push(group);
+            push(group * 10_i16.pow(4 - filled as u32), out);
         }
-        while groups.last() == Some(&0) {
-            groups.pop();
+        // Trailing zero groups are implied by the weight.
+        while groups > 0 && out[out.len() - 2..] == [0, 0] {
+            out.truncate(out.len() - 2);
+            groups -= 1;
         }
-        let sign: i16 = if self.negative { 0x4000 } else { 0 };
-        for v in [groups.len() as i16, first_weight as i16, sign, dscale] {
-            out.extend_from_slice(&v.to_be_bytes());
-        }
-        for g in groups {
-            out.extend_from_slice(&g.to_be_bytes());
-        }
+        out[head..head + 2].copy_from_slice(&(groups as i16).to_be_bytes());
     }
 }
 

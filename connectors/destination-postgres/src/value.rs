@@ -17,9 +17,7 @@ pub fn field(ty: ColumnType, raw: Option<&str>, out: &mut Vec<u8>) -> bool {
         null(out);
         return true;
     };
-    let at = out.len();
-    out.extend_from_slice(&[0; 4]);
-    let ok = match ty {
+    framed(out, |out| match ty {
         ColumnType::Jsonb => {
             jsonb(raw, out);
             true
@@ -80,7 +78,15 @@ pub fn field(ty: ColumnType, raw: Option<&str>, out: &mut Vec<u8>) -> bool {
             }
             None => false,
         },
-    };
+    })
+}
+
+/// Appends a field whose bytes `write` appends: its length first, or NULL
+/// when `write` returns false (what it wrote is dropped).
+fn framed(out: &mut Vec<u8>, write: impl FnOnce(&mut Vec<u8>) -> bool) -> bool {
+    let at = out.len();
+    out.extend_from_slice(&[0; 4]);
+    let ok = write(out);
     if ok {
         let len = i32::try_from(out.len() - at - 4).unwrap_or(i32::MAX);
         out[at..at + 4].copy_from_slice(&len.to_be_bytes());
@@ -98,11 +104,10 @@ pub fn null(out: &mut Vec<u8>) {
 
 /// Appends a whole field of jsonb from JSON text we made ourselves.
 pub fn jsonb_field(json: &str, out: &mut Vec<u8>) {
-    let at = out.len();
-    out.extend_from_slice(&[0; 4]);
-    jsonb(json, out);
-    let len = i32::try_from(out.len() - at - 4).unwrap_or(i32::MAX);
-    out[at..at + 4].copy_from_slice(&len.to_be_bytes());
+    framed(out, |out| {
+        jsonb(json, out);
+        true
+    });
 }
 
 fn put<const N: usize>(bytes: Option<[u8; N]>, out: &mut Vec<u8>) -> bool {
@@ -130,7 +135,10 @@ fn text(raw: &str) -> std::borrow::Cow<'_, str> {
     }
     let mut decoded = Vec::new();
     string(raw, &mut decoded);
-    String::from_utf8_lossy(&decoded).into_owned().into()
+    // Decoded from a str and whole characters: always UTF-8.
+    String::from_utf8(decoded)
+        .map(Into::into)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned().into())
 }
 
 /// jsonb's binary form: version 1, then the JSON text, mended.

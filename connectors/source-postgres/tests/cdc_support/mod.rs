@@ -1,44 +1,16 @@
 //! Shared by the CDC tests: the test server, a database with a slot and a
 //! publication per test, running the connector.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::time::Duration;
 
 use airbyte_sdk::testkit::{Output, TestDir, check_with_official_models, run_binary};
 use serde_json::{Map, Value, json};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_source-postgres");
 
-pub fn server_url() -> String {
-    std::env::var("AIRBYTE_TEST_PG_URL").unwrap_or_else(|_| {
-        panic!("AIRBYTE_TEST_PG_URL is not set: run `scripts/pg.sh start` (it prints the URL, normally postgres://postgres:postgres@127.0.0.1:54329/postgres)")
-    })
-}
-
-pub fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
-pub async fn connect(db: &str) -> Client {
-    let url = server_url();
-    let base = url
-        .rsplit_once('/')
-        .map(|(b, _)| b.to_owned())
-        .unwrap_or(url.clone());
-    let (client, connection) = tokio_postgres::connect(&format!("{base}/{db}"), NoTls)
-        .await
-        .unwrap_or_else(|e| {
-            panic!("cannot connect to the test server at {url}: {e}; run `scripts/pg.sh start`")
-        });
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    client
-}
+pub use airbyte_postgres_common::testing::{connect, host_port, runtime, server_url};
 
 /// A test database with `ddl` run in it, a publication for `tables` and a pgoutput slot.
 pub struct Fixture {
@@ -110,18 +82,9 @@ impl Fixture {
     }
 
     pub fn config(&self, slot: &str, publication: &str) -> String {
-        let url = server_url();
-        let host_port = url
-            .rsplit('@')
-            .next()
-            .unwrap_or_default()
-            .split('/')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        let (host, port) = host_port.split_once(':').unwrap_or((&host_port, "5432"));
+        let (host, port) = host_port();
         let config = json!({
-            "host": host, "port": port.parse::<u16>().expect("port"), "database": self.db, "username": "postgres", "password": "postgres",
+            "host": host, "port": port, "database": self.db, "username": "postgres", "password": "postgres",
             "schemas": ["public"], "ssl_mode": {"mode": "disable"},
             "replication_method": {"method": "CDC", "replication_slot": slot, "publication": publication, "initial_waiting_seconds": 5}
         });
