@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the tests need, idempotently, on Debian:
 #   - the PostgreSQL server binaries (initdb, postgres), if missing;
-#   - ./.venv, a Python venv with the pinned packages of scripts/python/requirements.txt.
+#   - Python venvs with the pinned packages of scripts/python/requirements*.txt,
+#     under $(scripts/python/venv-dir.sh): protocol (the official protocol
+#     models), cdk (airbyte-cdk 7.39.1 with pytest: Airbyte's standard tests and
+#     a Python destination), pyairbyte (PyAirbyte), faker (airbyte-source-faker).
 # Safe to run again: it only does what is missing or out of date.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,23 +38,33 @@ if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev
   apt_install postgresql postgresql-contrib
 fi
 
-# Python venv with the pinned packages.
+# Python venvs, one per set of pinned packages (their tools conflict: PyAirbyte,
+# airbyte-source-faker and airbyte-cdk 7 each pin a different airbyte-cdk).
+# They live in a cache outside the checkout, so that a fresh clone (CI) reuses
+# them; each is rebuilt when its requirements file changes.
 if ! command -v python3 >/dev/null; then
   say "installing python3"
   apt_install python3 python3-venv
 fi
-req=scripts/python/requirements.txt
-stamp=.venv/.requirements.sha256
-want="$(sha256sum "$req" | cut -d' ' -f1)"
-if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  say "creating .venv from $req"
-  rm -rf .venv
-  if ! python3 -m venv .venv 2>/dev/null; then
-    rm -rf .venv
-    apt_install python3-venv
-    python3 -m venv .venv
+cache="$(scripts/python/venv-dir.sh)"
+mkdir -p "$cache"
+make_venv() { # NAME REQUIREMENTS
+  local dir="$cache/venv-$1" req="$2" want
+  want="$(sha256sum "$req" | cut -d' ' -f1)"
+  if [ ! -x "$dir/bin/python" ] || [ "$(cat "$dir/.requirements.sha256" 2>/dev/null)" != "$want" ]; then
+    say "creating $dir from $req"
+    rm -rf "$dir"
+    if ! python3 -m venv "$dir" 2>/dev/null; then
+      rm -rf "$dir"
+      apt_install python3-venv
+      python3 -m venv "$dir"
+    fi
+    "$dir/bin/python" -m pip install -q --disable-pip-version-check -r "$req"
+    echo "$want" > "$dir/.requirements.sha256"
   fi
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r "$req"
-  echo "$want" > "$stamp"
-fi
-say "ready: PostgreSQL $(ls /usr/lib/postgresql 2>/dev/null | tr '\n' ' ')and $(.venv/bin/python --version)"
+}
+make_venv protocol scripts/python/requirements.txt
+make_venv cdk scripts/python/requirements-cdk.txt
+make_venv pyairbyte scripts/python/requirements-pyairbyte.txt
+make_venv faker scripts/python/requirements-faker.txt
+say "ready: PostgreSQL $(ls /usr/lib/postgresql 2>/dev/null | tr '\n' ' ')and the venvs in $cache"

@@ -9,7 +9,11 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 scripts/setup-test-env.sh
-export AIRBYTE_TEST_PYTHON="$root/.venv/bin/python"
+venvs="$(scripts/python/venv-dir.sh)"
+export AIRBYTE_TEST_PYTHON="$venvs/venv-protocol/bin/python"
+export AIRBYTE_TEST_CDK_PYTHON="$venvs/venv-cdk/bin/python"
+export AIRBYTE_TEST_PYAIRBYTE_PYTHON="$venvs/venv-pyairbyte/bin/python"
+export AIRBYTE_TEST_FAKER="$venvs/venv-faker/bin/source-faker"
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
@@ -23,5 +27,15 @@ echo "== PostgreSQL"
 AIRBYTE_TEST_PG_URL="$(scripts/pg.sh start)"
 export AIRBYTE_TEST_PG_URL
 trap 'scripts/pg.sh stop || true' EXIT
+echo "== test network (PostgreSQL in a container, for the images)"
+# Images reach their database on a private Docker network, never the host's
+# loopback: scripts/test-network.sh prints AIRBYTE_TEST_NETWORK* for the tests.
+if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+    net_env="$(scripts/test-network.sh start)"
+    while IFS= read -r line; do export "${line?}"; done <<<"$net_env"
+    trap 'scripts/test-network.sh stop || true; scripts/pg.sh stop || true' EXIT
+fi
 echo "== cargo test --release"
 cargo test --locked --release --workspace --no-fail-fast
+echo "== Airbyte's standard tests (airbyte-cdk 7.39.1, pytest) against every image"
+scripts/standard-tests.sh

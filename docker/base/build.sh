@@ -16,9 +16,17 @@
 #     installed on the host first if the bundle is missing);
 #   - /etc/passwd, /etc/group (root and airbyte 1000:1000, home /airbyte) and
 #     /etc/nsswitch.conf from docker/base/files/;
-#   - /airbyte (0755, owned by 1000:1000) and /tmp (1777).
-# No shell, no package manager. The binaries must be built on this host (or an
-# older glibc), since the image carries this host's glibc.
+#   - /airbyte (0755, owned by 1000:1000) and /tmp (1777);
+#   - the POSIX shell and the few utilities that the Airbyte platform's
+#     Kubernetes launcher runs around a connector (`sh -c 'eval
+#     "$AIRBYTE_ENTRYPOINT read ..." 2> /pipes/stderr > /pipes/stdout'`, a
+#     `trap "touch ..." EXIT`, a `sleep` heartbeat loop, FIFOs): Debian's dash
+#     as /bin/sh, and coreutils' touch, sleep, cat, mkfifo, test and [, copied
+#     from this host with their shared libraries. `kill`, `wait`, `trap`,
+#     `eval` and `echo` are dash builtins. Nothing else: no package manager, no
+#     busybox (whose applets include dpkg and rpm), no network tools.
+# The binaries must be built on this host (or an older glibc), since the image
+# carries this host's glibc.
 #
 # Idempotent: the rootfs tarball is built reproducibly (sorted names, fixed
 # mtimes and owners), and its sha256 (with the image config) is stored in the
@@ -134,7 +142,13 @@ for name in libm.so.6 libgcc_s.so.1 libpthread.so.0 libdl.so.2 librt.so.1; do
         die "$libdir/$name is missing (Debian packages libc6, libgcc-s1)"
     fi
 done
-for binary in "$@"; do
+# The launcher's shell and utilities (see the header); dash is Essential on
+# Debian, coreutils too.
+shell_tools=(/usr/bin/dash /usr/bin/touch /usr/bin/sleep /usr/bin/cat /usr/bin/mkfifo /usr/bin/test "/usr/bin/[")
+for tool in "${shell_tools[@]}"; do
+    [[ -x $tool ]] || die "$tool is missing (Debian packages dash, coreutils)"
+done
+for binary in "${shell_tools[@]}" "$@"; do
     [[ -f $binary ]] || die "$binary: no such file"
     deps="$(ldd_deps "$binary")"
     while IFS= read -r lib; do
@@ -157,6 +171,10 @@ if [[ ! -s $certs ]]; then
     [[ -s $certs ]] || die "$certs is missing: run \`apt-get install ca-certificates\` as root"
 fi
 copy_path "$certs"
+for tool in "${shell_tools[@]}"; do copy_path "$tool"; done
+# /bin/sh -> dash, reached through Debian's merged /usr (/bin -> usr/bin).
+[[ -L $rootfs/bin ]] || ln -s usr/bin "$rootfs/bin"
+ln -s dash "$rootfs/usr/bin/sh"
 
 for file in passwd group nsswitch.conf; do
     install -m 0644 "$here/files/etc/$file" "$rootfs/etc/$file"

@@ -15,7 +15,19 @@ use common::{INVALID, VALID, workspace_root};
 fn python() -> PathBuf {
     let path = std::env::var_os("AIRBYTE_TEST_PYTHON")
         .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join(".venv/bin/python"));
+        .unwrap_or_else(|| {
+            // The protocol venv of scripts/setup-test-env.sh (scripts/python/venv-dir.sh).
+            let cache = std::env::var_os("AIRBYTE_RS_CACHE")
+                .map(PathBuf::from)
+                .or_else(|| {
+                    std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("airbyte-rs"))
+                })
+                .or_else(|| {
+                    std::env::var_os("HOME").map(|d| PathBuf::from(d).join(".cache/airbyte-rs"))
+                })
+                .unwrap_or_default();
+            cache.join("venv-protocol/bin/python")
+        });
     assert!(
         path.exists(),
         "no Python with airbyte-protocol-models at {}: run `scripts/setup-test-env.sh` \

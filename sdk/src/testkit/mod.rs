@@ -16,6 +16,6 @@ mod output;
 mod run;
 
 pub use dir::TestDir;
-pub use official::check_with_official_models;
+pub use official::{check_with_official_models, test_venv};
 pub use output::Output;
 pub use run::{run_binary, run_destination, run_source};

@@ -6,16 +6,34 @@ use std::process::{Command, Stdio};
 
 const SCRIPT: &str = include_str!("../../../scripts/python/check_messages.py");
 
+/// The folder of the test venv `name` that `scripts/setup-test-env.sh` makes
+/// (`protocol`, `cdk`, `pyairbyte`, `faker`): `venv-<name>` under
+/// `$AIRBYTE_RS_CACHE`, else `$XDG_CACHE_HOME/airbyte-rs`, else
+/// `~/.cache/airbyte-rs` (the rule of `scripts/python/venv-dir.sh`).
+///
+/// ```
+/// let dir = airbyte_sdk::testkit::test_venv("cdk");
+/// assert!(dir.ends_with("venv-cdk"));
+/// ```
+pub fn test_venv(name: &str) -> PathBuf {
+    let cache = std::env::var_os("AIRBYTE_RS_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("airbyte-rs")))
+        .or_else(|| std::env::var_os("HOME").map(|d| PathBuf::from(d).join(".cache/airbyte-rs")))
+        .unwrap_or_else(|| PathBuf::from(".cache/airbyte-rs"));
+    cache.join(format!("venv-{name}"))
+}
+
 /// Sends `stdout` (message lines) through the official pydantic models
 /// (`airbyte-protocol-models`), using the Python in `AIRBYTE_TEST_PYTHON` or
-/// the workspace's `.venv`. Returns the checker's report on failure.
+/// the `protocol` [`test_venv`]. Returns the checker's report on failure.
 ///
 /// Panics with instructions if no such Python is installed: run
 /// `scripts/setup-test-env.sh`.
 pub fn check_with_official_models(stdout: &str) -> Result<(), String> {
     let python = std::env::var_os("AIRBYTE_TEST_PYTHON")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python"));
+        .unwrap_or_else(|| test_venv("protocol").join("bin/python"));
     assert!(
         python.exists(),
         "no Python with airbyte-protocol-models at {}: run `scripts/setup-test-env.sh` or set AIRBYTE_TEST_PYTHON",
