@@ -46,6 +46,11 @@ pub struct Suites {
     pub incremental: Option<Suite<IncrementalTest>>,
     /// Ours: write message files to a destination and check the result.
     pub destination: Option<Suite<DestinationTest>>,
+    /// Ours: the records a `basic_read` test must return, kept out of the
+    /// `basic_read` entry itself because Airbyte's standard tests (airbyte-cdk
+    /// 7.39.1) reject `expect_records` there; they do not read this section.
+    /// [`AcceptanceConfig::load`] moves each entry into its `basic_read` test.
+    pub expected_records: Option<Suite<ExpectedRecordsTest>>,
     /// Accepted, not run (certified connectors only).
     pub connector_attributes: Option<serde_json::Value>,
     /// Accepted, not run (certified connectors only).
@@ -173,6 +178,21 @@ pub struct BasicReadTest {
     pub client_container_config: Option<serde_json::Value>,
 }
 
+/// An `expected_records` entry (ours): the `expect_records` of the
+/// `basic_read` test with the same `config_path` (and `configured_catalog_path`,
+/// when given).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedRecordsTest {
+    /// The config of the `basic_read` test.
+    #[serde(default = "default_config")]
+    pub config_path: PathBuf,
+    /// The catalog of the `basic_read` test, when several read the same config.
+    pub configured_catalog_path: Option<PathBuf>,
+    /// The records that test must read.
+    pub expect_records: ExpectRecords,
+}
+
 /// A `full_refresh` test.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -251,7 +271,7 @@ impl AcceptanceConfig {
             path: path.display().to_string(),
             source,
         })?;
-        let config: AcceptanceConfig = serde_yaml_ng::from_str(&text)
+        let mut config: AcceptanceConfig = serde_yaml_ng::from_str(&text)
             .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
         let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let base = match &config.base_path {
@@ -279,6 +299,99 @@ impl AcceptanceConfig {
                 )));
             }
         }
+        config.attach_expected_records()?;
         Ok((config, base))
+    }
+
+    /// Moves each `expected_records` entry into the one `basic_read` test it names.
+    fn attach_expected_records(&mut self) -> Result<(), Error> {
+        let Some(suite) = self.acceptance_tests.expected_records.take() else {
+            return Ok(());
+        };
+        let reads = self
+            .acceptance_tests
+            .basic_read
+            .as_mut()
+            .map(|s| s.tests.as_mut_slice())
+            .unwrap_or_default();
+        for entry in suite.tests {
+            let mut matching = reads.iter_mut().filter(|read| {
+                read.config_path == entry.config_path
+                    && entry
+                        .configured_catalog_path
+                        .as_ref()
+                        .is_none_or(|catalog| {
+                            read.configured_catalog_path.as_ref() == Some(catalog)
+                        })
+            });
+            let what = || {
+                let catalog = entry
+                    .configured_catalog_path
+                    .as_ref()
+                    .map(|c| format!(" and catalog {}", c.display()))
+                    .unwrap_or_default();
+                format!("config {}{catalog}", entry.config_path.display())
+            };
+            let (Some(read), None) = (matching.next(), matching.next()) else {
+                return Err(Error::Config(format!(
+                    "expected_records: the entry for {} must match exactly one basic_read test \
+                     (same config_path, and configured_catalog_path when given)",
+                    what()
+                )));
+            };
+            if read.expect_records.is_some() {
+                return Err(Error::Config(format!(
+                    "expected_records: the basic_read test of {} already has expect_records",
+                    what()
+                )));
+            }
+            read.expect_records = Some(entry.expect_records);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(yaml: &str) -> Result<AcceptanceConfig, Error> {
+        let dir = std::env::temp_dir().join(format!("acc-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join(format!("{:x}.yml", yaml.len()));
+        std::fs::write(&path, yaml).expect("write config");
+        AcceptanceConfig::load(&path).map(|(config, _)| config)
+    }
+
+    const READ: &str = "connector_image: x:1\nacceptance_tests:\n  basic_read:\n    tests:\n      - config_path: c.json\n";
+
+    #[test]
+    fn expected_records_move_into_their_basic_read_test() {
+        let config = load(&format!(
+            "{READ}  expected_records:\n    tests:\n      - config_path: c.json\n        expect_records:\n          path: r.jsonl\n"
+        ))
+        .expect("valid");
+        let read = &config
+            .acceptance_tests
+            .basic_read
+            .expect("basic_read")
+            .tests[0];
+        let expect = read.expect_records.as_ref().expect("attached");
+        assert_eq!(expect.path.as_deref(), Some(Path::new("r.jsonl")));
+        assert!(config.acceptance_tests.expected_records.is_none());
+    }
+
+    #[test]
+    fn expected_records_for_no_basic_read_test_are_an_error() {
+        let err = load(&format!(
+            "{READ}  expected_records:\n    tests:\n      - config_path: other.json\n        expect_records:\n          path: r.jsonl\n"
+        ))
+        .expect_err("no basic_read test reads other.json");
+        assert!(err.to_string().contains("other.json"), "{err}");
+        let err = load(&format!(
+            "{READ}        expect_records:\n          path: a.jsonl\n  expected_records:\n    tests:\n      - config_path: c.json\n        expect_records:\n          path: r.jsonl\n"
+        ))
+        .expect_err("two expectations for one test");
+        assert!(err.to_string().contains("already has"), "{err}");
     }
 }
