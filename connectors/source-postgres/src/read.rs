@@ -1,7 +1,7 @@
 //! Standard reads: resumable full refresh, and cursor incremental.
 
 use airbyte_sdk::Error;
-use airbyte_sdk::protocol::{ConfiguredAirbyteStream, JsonObject, SyncMode};
+use airbyte_sdk::protocol::{ConfiguredAirbyteStream, JsonObject};
 use airbyte_sdk::source::StreamOutput;
 use futures_util::{StreamExt, pin_mut};
 use serde_json::{Value, json};
@@ -240,24 +240,21 @@ fn parse_page(ctid: &str) -> Option<i64> {
 /// Cursor incremental: rows after the saved cursor, in cursor order, checkpointed
 /// between cursor values. Rows equal to the saved cursor are read again only if
 /// there are more of them than the state counted (so none is lost, none re-read forever).
+/// `cursor` is the stream's cursor path (see [`airbyte_sdk::source::read_mode`]): one column.
 pub async fn incremental(
     client: &Client,
     table: &Table,
     columns: &[Column],
-    stream: &ConfiguredAirbyteStream,
+    cursor: &[String],
     state: Option<&JsonObject>,
     out: &mut StreamOutput,
 ) -> Result<(), Error> {
     let descriptor = out.descriptor().clone();
-    let cursor = match stream
-        .cursor_field
-        .as_deref()
-        .or(stream.stream.default_cursor_field.as_deref())
-    {
-        Some([c]) => c.clone(),
-        Some(_) | None => {
+    let cursor = match cursor {
+        [c] => c.clone(),
+        path => {
             return Err(Error::config(format!(
-                "stream `{descriptor}` is incremental but has no single cursor column"
+                "the cursor of stream `{descriptor}` must be one column, not the path {path:?}"
             )));
         }
     };
@@ -357,8 +354,5 @@ pub async fn incremental(
         Ok(())
     })
     .await?;
-    if stream.sync_mode == SyncMode::Incremental {
-        out.checkpoint_value(&make_state(&current, count_at_current))?;
-    }
-    Ok(())
+    out.checkpoint_value(&make_state(&current, count_at_current))
 }

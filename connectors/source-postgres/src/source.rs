@@ -1,9 +1,11 @@
 //! The `Source` implementation.
 
 use airbyte_sdk::protocol::{
-    AirbyteCatalog, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, JsonObject, SyncMode,
+    AirbyteCatalog, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, JsonObject,
 };
-use airbyte_sdk::source::{InputState, SourceOutput, StreamOutput, read_streams};
+use airbyte_sdk::source::{
+    InputState, ReadMode, SourceOutput, StreamOutput, read_mode, read_streams,
+};
 use airbyte_sdk::{Error, Source, SpecOptions};
 
 use crate::catalog::{self, Table};
@@ -105,15 +107,17 @@ impl Source for PostgresSource {
     ) -> Result<(), Error> {
         let (client, table) = find_table(config, stream).await?;
         let columns = read::selected_columns(&table, stream);
-        match stream.sync_mode {
-            SyncMode::FullRefresh => {
+        // The SDK's decision: an incremental stream without a cursor (a table has
+        // none unless the catalog names one) is read as a full refresh.
+        match read_mode(stream) {
+            ReadMode::FullRefresh => {
                 read::full_refresh(&client, &table, &columns, state, out).await
             }
-            SyncMode::Incremental => match config.method() {
+            ReadMode::Incremental { cursor } => match config.method() {
                 ReplicationMethod::Xmin => Err(Error::config(
                     "the Xmin replication method is not supported yet: use Standard (a cursor column) or CDC",
                 )),
-                _ => read::incremental(&client, &table, &columns, stream, state, out).await,
+                _ => read::incremental(&client, &table, &columns, cursor, state, out).await,
             },
         }
     }

@@ -25,6 +25,12 @@ struct Pending {
 }
 
 /// Finds a stream's index by name and namespace without allocating.
+///
+/// A name with a namespace matches exactly. A name without one (PyAirbyte
+/// sends cached records with none, while its catalog keeps the source's
+/// namespace) matches the configured stream of that name without a
+/// namespace, else the only configured stream of that name; if several have
+/// it, it is ambiguous: a config error that lists them.
 struct StreamIndex {
     by_name: HashMap<String, Vec<(Option<String>, usize)>>,
     /// The last stream found: records mostly come in runs of one stream.
@@ -44,21 +50,43 @@ impl StreamIndex {
         }
     }
 
-    fn get(&mut self, name: &str, namespace: Option<&str>) -> Option<usize> {
+    /// The index of stream `name` in `namespace`, `None` if the catalog does
+    /// not have it, an error if `namespace` is `None` and the name is ambiguous.
+    fn get(&mut self, name: &str, namespace: Option<&str>) -> Result<Option<usize>, Error> {
         if let Some((i, n, ns)) = &self.last
             && n == name
             && ns.as_deref() == namespace
         {
-            return Some(*i);
+            return Ok(Some(*i));
         }
-        let i = self
-            .by_name
-            .get(name)?
-            .iter()
-            .find(|(ns, _)| ns.as_deref() == namespace)?
-            .1;
+        let Some(candidates) = self.by_name.get(name) else {
+            return Ok(None);
+        };
+        let i = match candidates.iter().find(|(ns, _)| ns.as_deref() == namespace) {
+            Some((_, i)) => *i,
+            None if namespace.is_some() => return Ok(None),
+            None => match candidates.as_slice() {
+                [(_, i)] => *i,
+                [] => return Ok(None),
+                many => {
+                    let mut names: Vec<String> = many
+                        .iter()
+                        .map(|(ns, _)| match ns {
+                            Some(ns) => format!("`{ns}.{name}`"),
+                            None => format!("`{name}`"),
+                        })
+                        .collect();
+                    names.sort();
+                    return Err(Error::config(format!(
+                        "stream `{name}` has no namespace and the configured catalog has {} streams of that name: {}; send its messages with a namespace",
+                        many.len(),
+                        names.join(", ")
+                    )));
+                }
+            },
+        };
         self.last = Some((i, name.to_owned(), namespace.map(str::to_owned)));
-        Some(i)
+        Ok(Some(i))
     }
 }
 
@@ -226,7 +254,7 @@ async fn read_loop<W: StreamWriter + 'static>(
             Err(e) => return Err(invalid(e)),
         };
         if let Some(record) = &envelope.record {
-            let Some(i) = index.get(&record.stream, record.namespace.as_deref()) else {
+            let Some(i) = index.get(&record.stream, record.namespace.as_deref())? else {
                 return Err(Error::system(format!(
                     "received a record for stream `{}` which is not in the configured catalog",
                     StreamDescriptor {
@@ -262,7 +290,7 @@ async fn read_loop<W: StreamWriter + 'static>(
                             .get(
                                 &s.stream_descriptor.name,
                                 s.stream_descriptor.namespace.as_deref(),
-                            )
+                            )?
                             .map(|i| std::mem::take(&mut streams[i].since_state))
                             .unwrap_or(0),
                         _ => streams
@@ -285,7 +313,7 @@ async fn read_loop<W: StreamWriter + 'static>(
                     .and_then(|t| t.stream_status.as_ref());
                 if let Some(status) = status.filter(|s| s.status == AirbyteStreamStatus::Complete) {
                     let d = &status.stream_descriptor;
-                    if let Some(i) = index.get(&d.name, d.namespace.as_deref()) {
+                    if let Some(i) = index.get(&d.name, d.namespace.as_deref())? {
                         if let Some(batch) = take(&mut streams[i]) {
                             pipe.submit(batch, emitter).await?;
                         }

@@ -7,7 +7,7 @@ use airbyte_protocol::{
 };
 use futures_util::{FutureExt, StreamExt};
 
-use super::{InputState, Source, SourceOutput};
+use super::{InputState, Source, SourceOutput, effective_stream};
 use crate::error::Error;
 use crate::mask::panic_message;
 
@@ -18,7 +18,9 @@ use crate::mask::panic_message;
 /// Each stream gets STARTED, RUNNING and COMPLETE statuses, or INCOMPLETE
 /// and no final state if it fails; the other streams still run, and the
 /// first error is returned at the end. A stream that emitted no state gets
-/// one (its input state, or `{}`), as the protocol asks.
+/// one (its input state, or `{}`), as the protocol asks. An incremental
+/// stream that has no cursor is read as a full refresh, with a warning (see
+/// [`effective_stream`](super::effective_stream)).
 pub async fn read_streams<S: Source>(
     source: &S,
     config: &S::Config,
@@ -73,6 +75,9 @@ async fn read_one<S: Source>(
 ) -> Result<(), Error> {
     let descriptor = configured.stream.descriptor();
     out.status(&descriptor, AirbyteStreamStatus::Started)?;
+    // An incremental stream without a cursor is read as a full refresh (logged).
+    let effective = effective_stream(configured);
+    let configured = &*effective;
     let input = state.stream(&descriptor);
     let mut stream_out = out.stream(descriptor.clone());
     let result = std::panic::AssertUnwindSafe(source.read_stream(

@@ -2,6 +2,7 @@
 
 mod cursor;
 mod driver;
+mod mode;
 mod output;
 mod state;
 
@@ -11,6 +12,7 @@ use airbyte_protocol::{
 
 pub use cursor::{CheckpointPolicy, CursorValue};
 pub use driver::read_streams;
+pub use mode::{ReadMode, effective_stream, read_mode};
 pub use output::{SourceOutput, StreamOutput};
 pub use state::InputState;
 
@@ -57,6 +59,10 @@ pub trait Source: Send + Sync + Sized + 'static {
 
     /// Reads one stream, starting from its input `state` (if any).
     /// Emit records and checkpoints through `out`.
+    ///
+    /// The default `read` passes the stream as [`effective_stream`] gives it:
+    /// an incremental stream without a cursor arrives as a full refresh; use
+    /// [`read_mode`] to get the cursor of an incremental one.
     async fn read_stream(
         &self,
         config: &Self::Config,
