@@ -1,20 +1,27 @@
-//! Running a connector given as a binary path or a Docker image.
+//! Running a connector given as a binary path, a Docker image, or a Docker
+//! image run as the Airbyte platform's Kubernetes launcher runs it.
+
+mod fifo;
+pub mod pod;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 
 use airbyte_sdk::testkit::{Output, TestDir};
 use serde_json::Value;
 
 use crate::error::Error;
+pub use pod::{Pod, PodOutput};
 
-/// A connector to run: a binary on this machine, or a Docker image run with
-/// `docker run --rm -i` and its files mounted at `/data`.
+/// A connector to run: a binary on this machine, a Docker image run with
+/// `docker run --rm -i` and its files mounted at `/data`, or a Docker image
+/// run as the platform's Kubernetes launcher runs it ([`Pod`]).
 ///
 /// ```
 /// use airbyte_acceptance_tests::Connector;
 /// assert!(matches!(Connector::parse("docker:airbyte/source-x:dev"), Connector::Image(i) if i == "airbyte/source-x:dev"));
+/// assert!(matches!(Connector::parse("pod:airbyte/source-x:dev"), Connector::Pod(p) if p.image == "airbyte/source-x:dev"));
 /// assert!(matches!(Connector::parse("./target/release/source-x"), Connector::Binary(_)));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +30,8 @@ pub enum Connector {
     Binary(PathBuf),
     /// A Docker image.
     Image(String),
+    /// A Docker image, run in launcher-style containers over FIFOs.
+    Pod(Pod),
 }
 
 /// The files and stdin of one connector command.
@@ -71,14 +80,88 @@ impl<'a> Invocation<'a> {
     }
 }
 
-/// A started connector process and the directory of its files.
+/// A started connector and the directory of its files: its stdin, stdout
+/// and stderr are pipes (or, for a [`Pod`], FIFOs) to take once.
 pub struct Running {
-    /// The process (stdin and stdout are piped).
-    pub child: Child,
+    process: Process,
     /// For an image, the container's name: killing the `docker run` client
     /// does not stop the container, so dropping this removes it.
     container: Option<String>,
-    _files: TestDir,
+    _files: Option<TestDir>,
+}
+
+enum Process {
+    Child(Child),
+    Pod(pod::PodProcess),
+}
+
+/// A connector's output stream.
+pub type Reader = Box<dyn Read + Send>;
+/// A connector's input stream.
+pub type Writer = Box<dyn Write + Send>;
+
+impl Running {
+    /// The connector's stdin (`None` if taken, or a source pod's).
+    pub fn take_stdin(&mut self) -> Option<Writer> {
+        match &mut self.process {
+            Process::Child(c) => c.stdin.take().map(|p| Box::new(p) as Writer),
+            Process::Pod(p) => p.stdin.take().map(|p| Box::new(p) as Writer),
+        }
+    }
+
+    /// The connector's stdout (`None` once taken).
+    pub fn take_stdout(&mut self) -> Option<Reader> {
+        match &mut self.process {
+            Process::Child(c) => c.stdout.take().map(|p| Box::new(p) as Reader),
+            Process::Pod(p) => p.stdout.take().map(|p| Box::new(p) as Reader),
+        }
+    }
+
+    /// The connector's stderr (`None` once taken); for a pod, followed by
+    /// what its container printed (the wrapper's lines, Docker's errors).
+    pub fn take_stderr(&mut self) -> Option<Reader> {
+        match &mut self.process {
+            Process::Child(c) => c.stderr.take().map(|p| Box::new(p) as Reader),
+            Process::Pod(p) => p.stderr.take(),
+        }
+    }
+
+    /// Stops the connector (it may have exited already).
+    pub fn kill(&mut self) {
+        match &mut self.process {
+            Process::Child(c) => {
+                let _ = c.kill();
+            }
+            Process::Pod(p) => p.kill(),
+        }
+    }
+
+    /// Waits for the connector's exit. For a pod, the container's status,
+    /// and an error when `exitCode.txt` disagrees with it.
+    pub fn wait(&mut self) -> std::io::Result<ExitStatus> {
+        match &mut self.process {
+            Process::Child(c) => c.wait(),
+            Process::Pod(p) => p.wait(),
+        }
+    }
+
+    /// For a pod, the host folder mounted as its volume (`/source` or
+    /// `/dest`): its files, FIFOs, `exitCode.txt`, and where the
+    /// termination marker goes.
+    pub fn volume(&self) -> Option<&Path> {
+        match &self.process {
+            Process::Child(_) => None,
+            Process::Pod(p) => Some(p.volume()),
+        }
+    }
+
+    /// For a pod, the code its wrapper script wrote to `exitCode.txt`.
+    pub fn exit_code_file(&self) -> Option<i32> {
+        match &self.process {
+            Process::Child(_) => None,
+            Process::Pod(p) => p.exit_code_file(),
+        }
+    }
 }
 
 impl Drop for Running {
@@ -96,9 +179,13 @@ impl Drop for Running {
 
 impl Connector {
     /// `docker:IMAGE` (or anything that is not an existing path and has a `:` tag) is an image; the rest is a binary.
+    /// `pod:IMAGE` is a [`Pod`] on the host's network.
     pub fn parse(text: &str) -> Self {
         if let Some(image) = text.strip_prefix("docker:") {
             return Connector::Image(image.to_owned());
+        }
+        if let Some(image) = text.strip_prefix("pod:") {
+            return Connector::Pod(Pod::new(image));
         }
         let path = Path::new(text);
         if !path.exists() && text.contains(':') && !text.contains('/') {
@@ -108,12 +195,21 @@ impl Connector {
         }
     }
 
+    /// The same connector with its containers on a Docker network, if it is
+    /// a [`Pod`]; `None` if it is not one.
+    pub fn on_network(&self, network: &str) -> Option<Self> {
+        match self {
+            Connector::Pod(pod) => Some(Connector::Pod(pod.clone().on_network(network))),
+            _ => None,
+        }
+    }
+
     /// How the connector sees a host folder given as `local_root`: the
     /// folder itself for a binary, `/local` for an image.
     pub fn local_root(&self, host: &Path) -> String {
         match self {
             Connector::Binary(_) => host.display().to_string(),
-            Connector::Image(_) => "/local".to_owned(),
+            Connector::Image(_) | Connector::Pod(_) => "/local".to_owned(),
         }
     }
 
@@ -122,6 +218,7 @@ impl Connector {
         match self {
             Connector::Binary(p) => format!("binary {}", p.display()),
             Connector::Image(i) => format!("image {i}"),
+            Connector::Pod(p) => format!("image {} (launcher-style pod)", p.image),
         }
     }
 
@@ -133,7 +230,7 @@ impl Connector {
     ) -> Result<Command, Error> {
         let mut args = vec![invocation.command.to_owned()];
         let (mount, prefix): (Option<&Path>, PathBuf) = match self {
-            Connector::Binary(_) => (None, files.path().to_path_buf()),
+            Connector::Binary(_) | Connector::Pod(_) => (None, files.path().to_path_buf()),
             Connector::Image(_) => (Some(files.path()), PathBuf::from("/data")),
         };
         for (flag, value, name) in [
@@ -180,6 +277,11 @@ impl Connector {
                 c.arg(image).args(&args);
                 c
             }
+            Connector::Pod(_) => {
+                return Err(Error::Connector(
+                    "a pod is started by Pod::spawn, not as a process".to_owned(),
+                ));
+            }
         };
         command
             .stdin(Stdio::piped())
@@ -190,6 +292,13 @@ impl Connector {
 
     /// Starts the connector; the caller feeds stdin and reads stdout.
     pub fn spawn(&self, invocation: &Invocation<'_>) -> Result<Running, Error> {
+        if let Connector::Pod(pod) = self {
+            return Ok(Running {
+                process: Process::Pod(pod.spawn(invocation)?),
+                container: None,
+                _files: None,
+            });
+        }
         let files = TestDir::new("connector");
         // A unique name, so a killed run's container can be removed.
         let container = match self {
@@ -197,30 +306,52 @@ impl Connector {
                 .path()
                 .file_name()
                 .map(|n| format!("airbyte-rs-{}", n.to_string_lossy())),
-            Connector::Binary(_) => None,
+            Connector::Binary(_) | Connector::Pod(_) => None,
         };
         let mut command = self.command(invocation, &files, container.as_deref())?;
         let child = command
             .spawn()
             .map_err(|e| Error::Connector(format!("cannot start {}: {e}", self.describe())))?;
         Ok(Running {
-            child,
+            process: Process::Child(child),
             container,
-            _files: files,
+            _files: Some(files),
         })
     }
 
-    /// Runs the connector to completion with `stdin`, and parses what it printed.
+    /// Runs the connector to completion with `stdin`, and parses what it
+    /// printed. A pod runs `spec`, `check` and `discover` as a connector pod
+    /// (stdout from `/config/jobOutput.json`) and the rest over FIFOs; its
+    /// `exitCode.txt` must agree with the container's exit code.
     pub fn run(&self, invocation: &Invocation<'_>, stdin: &[u8]) -> Result<Output, Error> {
+        if let Connector::Pod(pod) = self
+            && matches!(invocation.command, "spec" | "check" | "discover")
+        {
+            let out = pod.operation(invocation)?;
+            let code = out.output.exit_code;
+            return match out.exit_code_file {
+                Some(file) if file != code => Err(Error::Connector(format!(
+                    "{}: the container exited with {code} but {} says {file}",
+                    self.describe(),
+                    pod::EXIT_CODE_FILE
+                ))),
+                None if code == 0 => Err(Error::Connector(format!(
+                    "{}: the container exited with 0 without writing {}",
+                    self.describe(),
+                    pod::EXIT_CODE_FILE
+                ))),
+                _ => Ok(out.output),
+            };
+        }
         let mut running = self.spawn(invocation)?;
-        let mut input = running.child.stdin.take();
+        let mut input = running.take_stdin();
         let data = stdin.to_vec();
         let feeder = std::thread::spawn(move || {
             if let Some(input) = input.as_mut() {
                 let _ = input.write_all(&data);
             }
         });
-        let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        let drain = |pipe: Option<Reader>| {
             std::thread::spawn(move || {
                 let mut bytes = Vec::new();
                 if let Some(mut pipe) = pipe {
@@ -229,22 +360,9 @@ impl Connector {
                 bytes
             })
         };
-        let stdout = drain(
-            running
-                .child
-                .stdout
-                .take()
-                .map(|p| Box::new(p) as Box<dyn Read + Send>),
-        );
-        let stderr = drain(
-            running
-                .child
-                .stderr
-                .take()
-                .map(|p| Box::new(p) as Box<dyn Read + Send>),
-        );
+        let stdout = drain(running.take_stdout());
+        let stderr = drain(running.take_stderr());
         let status = running
-            .child
             .wait()
             .map_err(|e| Error::Connector(format!("cannot wait for {}: {e}", self.describe())))?;
         let _ = feeder.join();

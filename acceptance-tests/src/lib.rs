@@ -23,7 +23,7 @@ mod schema;
 mod suites;
 
 pub use config::AcceptanceConfig;
-pub use connector::{Connector, Invocation, Running};
+pub use connector::{Connector, Invocation, Pod, PodOutput, Reader, Running, Writer, pod};
 pub use error::Error;
 pub use report::{Outcome, Report, TestResult};
 pub use suites::run_all as run_suites;

@@ -14,6 +14,8 @@ struct Cli {
     command: Cmd,
 }
 
+// Parsed once per run: the size of a variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Cmd {
     /// Run the acceptance suites of an acceptance-test-config.yml.
@@ -21,7 +23,9 @@ enum Cmd {
         /// The acceptance-test config.
         #[arg(long, default_value = "acceptance-test-config.yml")]
         config: PathBuf,
-        /// The connector: a binary path, or `docker:IMAGE` (default: the config's connector_image).
+        /// The connector: a binary path, `docker:IMAGE`, or `pod:IMAGE` (run
+        /// as the Airbyte platform's Kubernetes launcher runs it) (default:
+        /// `docker:` and the config's connector_image).
         #[arg(long)]
         connector: Option<String>,
     },

@@ -19,13 +19,17 @@ use crate::error::Error;
 /// the sync succeeded, 1 when it failed, 2 for a usage error.
 #[derive(Debug, clap::Args)]
 pub struct SyncArgs {
-    /// The source: a binary path, or `docker:IMAGE`.
+    /// The source: a binary path, `docker:IMAGE`, or `pod:IMAGE` (the image
+    /// run as the Airbyte platform's Kubernetes launcher runs it: `sh -c`
+    /// with the launcher's wrapper script, a read-only root filesystem, the
+    /// files in its pod volume, stdout and stderr through named pipes).
     #[arg(long, value_name = "CONNECTOR")]
     pub source: String,
     /// The source's config (a JSON file).
     #[arg(long, value_name = "FILE")]
     pub source_config: PathBuf,
-    /// The destination: a binary path, or `docker:IMAGE`.
+    /// The destination: a binary path, `docker:IMAGE`, or `pod:IMAGE` (its
+    /// stdin a named pipe too).
     #[arg(long, value_name = "CONNECTOR")]
     pub destination: String,
     /// The destination's config (a JSON file).
@@ -69,6 +73,10 @@ pub struct SyncArgs {
     /// A host folder mounted at `/local` for connectors run as Docker images.
     #[arg(long, value_name = "DIR")]
     pub local_root: Option<PathBuf>,
+    /// The Docker network of the `pod:IMAGE` connectors' containers
+    /// (default: the host's network).
+    #[arg(long, value_name = "NETWORK")]
+    pub docker_network: Option<String>,
     /// Show every log message of the connectors, and their stderr.
     #[arg(short, long)]
     pub verbose: bool,
@@ -120,10 +128,25 @@ impl SyncArgs {
     /// # Ok(()) }
     /// ```
     pub fn to_options(&self) -> Result<SyncOptions, Error> {
-        let mut options = SyncOptions::new(
+        let (mut source, mut destination) = (
             Connector::parse(&self.source),
-            read_json(&self.source_config)?,
             Connector::parse(&self.destination),
+        );
+        if let Some(network) = &self.docker_network {
+            let (s, d) = (source.on_network(network), destination.on_network(network));
+            if s.is_none() && d.is_none() {
+                return Err(Error::Sync(
+                    "--docker-network applies to `pod:IMAGE` connectors, and neither is one"
+                        .to_owned(),
+                ));
+            }
+            source = s.unwrap_or(source);
+            destination = d.unwrap_or(destination);
+        }
+        let mut options = SyncOptions::new(
+            source,
+            read_json(&self.source_config)?,
+            destination,
             read_json(&self.destination_config)?,
         );
         if let Some(path) = &self.catalog {

@@ -1,9 +1,9 @@
 //! The destination's stdout: echoed states (checked, counted, persisted),
 //! logs and errors.
 
+use crate::connector::Reader;
 use std::collections::BTreeMap;
 use std::io::BufReader;
-use std::process::ChildStdout;
 
 use airbyte_protocol::{AirbyteMessage, Error as ProtocolError, MessageReader, MessageType};
 
@@ -64,7 +64,7 @@ impl Ledger {
 }
 
 /// Reads the destination's stdout to its end.
-pub(crate) fn read_destination(output: ChildStdout, shared: &Shared, store: &mut StateStore) {
+pub(crate) fn read_destination(output: Reader, shared: &Shared, store: &mut StateStore) {
     let mut reader = MessageReader::new(BufReader::new(output));
     let mut last_id: u64 = 0;
     while let Some(line) = reader.next_line() {

@@ -12,6 +12,12 @@
 //! committed. Records are validated against their stream's `json_schema`
 //! on the way.
 //!
+//! A connector given as `pod:IMAGE` ([`crate::Pod`]) runs as the platform's
+//! replication pod runs it: a launcher-style container whose stdout and
+//! stderr (and, for the destination, stdin) are named pipes in its volume;
+//! the runner is the orchestrator between them, on the Docker network of
+//! `--docker-network`.
+//!
 //! From the command line (`cargo airbyte sync`, see [`SyncArgs`]):
 //!
 //! ```text

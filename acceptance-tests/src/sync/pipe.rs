@@ -3,7 +3,6 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::BufReader;
-use std::process::{ChildStdin, ChildStdout};
 
 use airbyte_protocol::{
     AirbyteStateType, AirbyteTraceMessage, Error as ProtocolError, MessageReader, MessageType,
@@ -14,6 +13,7 @@ use super::echo::{Scope, Sent};
 use super::run::Shared;
 use super::stream_key;
 use super::validate::{Validators, Verdict};
+use crate::connector::{Reader, Writer};
 
 /// Why the forwarding stopped.
 pub(crate) enum End {
@@ -32,7 +32,7 @@ pub(crate) enum End {
 /// not (kill the destination first).
 pub(crate) struct Forwarded {
     pub(crate) end: End,
-    pub(crate) input: MessageWriter<ChildStdin>,
+    pub(crate) input: MessageWriter<Writer>,
 }
 
 /// Records of each stream forwarded since that stream's last state, and
@@ -46,8 +46,8 @@ struct Since {
 /// Forwards RECORD, STATE (with an `id`) and TRACE STREAM_STATUS lines of
 /// the source to the destination; shows the rest on stderr.
 pub(crate) fn forward(
-    source: ChildStdout,
-    destination: ChildStdin,
+    source: Reader,
+    destination: Writer,
     shared: &Shared,
     mut validators: Validators,
 ) -> Forwarded {
@@ -64,8 +64,8 @@ pub(crate) fn forward(
 }
 
 fn forward_lines(
-    source: ChildStdout,
-    input: &mut MessageWriter<ChildStdin>,
+    source: Reader,
+    input: &mut MessageWriter<Writer>,
     shared: &Shared,
     validators: &mut Validators,
 ) -> End {

@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
-use std::process::{ChildStderr, ExitStatus};
+use std::process::ExitStatus;
 use std::sync::mpsc;
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
@@ -17,7 +17,7 @@ use super::state::StateStore;
 use super::summary::{SyncSummary, Tally};
 use super::validate::Validators;
 use super::{SyncOptions, stream_key};
-use crate::connector::{Invocation, Running};
+use crate::connector::{Invocation, Reader, Running};
 use crate::error::Error;
 
 /// Lines of a connector's stderr kept to explain a crash.
@@ -130,11 +130,11 @@ pub(crate) fn execute(options: &SyncOptions) -> Result<Outcome, Error> {
         }
     };
     let pipes = (
-        source.child.stdout.take(),
-        source.child.stderr.take(),
-        destination.child.stdin.take(),
-        destination.child.stdout.take(),
-        destination.child.stderr.take(),
+        source.take_stdout(),
+        source.take_stderr(),
+        destination.take_stdin(),
+        destination.take_stdout(),
+        destination.take_stderr(),
     );
     let (
         Some(source_out),
@@ -219,9 +219,9 @@ pub(crate) fn execute(options: &SyncOptions) -> Result<Outcome, Error> {
                 source_killed = true;
             }
         }
-        let source_status = source.child.wait();
+        let source_status = source.wait();
         let _ = echo.join();
-        let destination_status = destination.child.wait();
+        let destination_status = destination.wait();
         let source_tail = source_tail.join().unwrap_or_default();
         let destination_tail = destination_tail.join().unwrap_or_default();
         drop(stop_progress);
@@ -255,8 +255,8 @@ pub(crate) fn execute(options: &SyncOptions) -> Result<Outcome, Error> {
 
 /// Kills a connector (it may have exited already).
 fn stop(running: &mut Running) {
-    let _ = running.child.kill();
-    let _ = running.child.wait();
+    running.kill();
+    let _ = running.wait();
 }
 
 /// A connector's exit: non-zero is a failure, explained by its stderr's tail.
@@ -287,7 +287,7 @@ fn exited(
 
 /// Reads a connector's stderr to its end: shown with `--verbose`, the last
 /// lines kept.
-fn drain(who: &str, stderr: ChildStderr, shared: &Shared) -> VecDeque<String> {
+fn drain(who: &str, stderr: Reader, shared: &Shared) -> VecDeque<String> {
     let mut tail = VecDeque::with_capacity(STDERR_TAIL);
     for line in BufReader::new(stderr).split(b'\n') {
         let Ok(line) = line else { break };
