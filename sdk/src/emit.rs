@@ -81,6 +81,12 @@ impl Emitter {
         self.with_writer(|w| w.write_record_with(stream, namespace, emitted_at, write_data))
     }
 
+    /// Writes a line that is already one serialized message, as it is (no masking:
+    /// for STATE echoes, serialized when they arrived).
+    pub(crate) fn raw_line(&self, line: &[u8]) -> Result<(), Error> {
+        self.with_writer(|w| w.write_raw_line(line))
+    }
+
     pub(crate) fn flush(&self) -> Result<(), Error> {
         self.with_writer(|w| w.flush())
     }

@@ -47,6 +47,7 @@ impl Destination for Mem {
         BatchLimits {
             records: 3,
             bytes: 1 << 20,
+            ..BatchLimits::default()
         }
     }
 }
@@ -201,7 +202,7 @@ async fn a_write_error_fails_the_sync_after_echoing_only_committed_states() {
         .iter()
         .filter_map(|s| s.extra.get_as::<i64>("id").ok().flatten())
         .collect();
-    // Records 0..=5 were committed in batches ending at each state; the batch with 7 failed.
+    // Records 0..=5 were committed in batches of three; the batch with 7 failed.
     assert_eq!(echoed, [1, 3, 5]);
     assert_eq!(committed, [0, 1, 2, 3, 4, 5]);
 }

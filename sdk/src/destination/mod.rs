@@ -1,7 +1,13 @@
 //! Destinations: `check` and `write`.
 
 mod batch;
+mod open;
+mod pipeline;
 mod run;
+mod states;
+mod stream_index;
+
+use std::time::Duration;
 
 use airbyte_protocol::ConfiguredAirbyteCatalog;
 
@@ -15,10 +21,12 @@ use crate::spec_options::SpecOptions;
 /// An Airbyte destination.
 ///
 /// The SDK reads stdin, groups records per stream into batches bounded by
-/// [`BatchLimits`], hands each batch to the [`StreamWriter`], and echoes each
-/// STATE (unchanged, unknown keys such as the platform's `id` included) only
-/// after every record before it has been written, in arrival order, adding
-/// `destinationStats.recordCount`.
+/// [`BatchLimits`] (records, bytes and age), hands each batch to the
+/// [`StreamWriter`], and echoes each STATE (unchanged, unknown keys such as
+/// the platform's `id` included) only after every record before it of the
+/// streams it covers has been written, in arrival order, adding
+/// `destinationStats.recordCount`. A STATE never forces a batch out: a
+/// source may send one after every record at no cost.
 #[async_trait::async_trait]
 pub trait Destination: Send + Sync + Sized + 'static {
     /// The connector's configuration; its JSON Schema is the spec.
@@ -41,7 +49,7 @@ pub trait Destination: Send + Sync + Sized + 'static {
         catalog: &ConfiguredAirbyteCatalog,
     ) -> Result<Self::Writer, Error>;
 
-    /// How large a batch may grow before it is written.
+    /// How large and how old a batch may grow before it is written.
     fn batch_limits(&self) -> BatchLimits {
         BatchLimits::default()
     }
@@ -66,11 +74,24 @@ pub trait StreamWriter: Send {
     }
 }
 
-/// Bounds on a batch: it is written when either is reached (and at each STATE).
+/// Bounds on a batch: it is written as soon as one is reached.
+///
+/// A batch is also written when its stream completes and at the end of
+/// input, never because of a STATE: states wait, queued, until the records
+/// before them are written. To keep that queue small, the open batches are
+/// written when the states waiting for them reach `states`, or their lines
+/// `bytes`. A source that goes quiet still sees its states echoed within
+/// about `age`.
 ///
 /// ```
+/// use std::time::Duration;
 /// use airbyte_sdk::destination::BatchLimits;
-/// assert_eq!(BatchLimits::default().records, 10_000);
+///
+/// let limits = BatchLimits::default();
+/// assert_eq!((limits.records, limits.age), (10_000, Duration::from_secs(1)));
+/// // Change only what you need:
+/// let small = BatchLimits { records: 500, ..BatchLimits::default() };
+/// assert_eq!(small.bytes, limits.bytes);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchLimits {
@@ -78,6 +99,12 @@ pub struct BatchLimits {
     pub records: usize,
     /// Most bytes of input lines in a batch.
     pub bytes: usize,
+    /// Longest time a batch stays open, from its first record: this bounds
+    /// how long a state waits for a batch that grows slowly or not at all.
+    pub age: Duration,
+    /// Most states waiting for the open batches (those received since the
+    /// oldest open batch's first record); beyond it, every open batch is written.
+    pub states: usize,
 }
 
 impl Default for BatchLimits {
@@ -85,6 +112,8 @@ impl Default for BatchLimits {
         BatchLimits {
             records: 10_000,
             bytes: 16 * 1024 * 1024,
+            age: Duration::from_secs(1),
+            states: 10_000,
         }
     }
 }

@@ -1,173 +1,35 @@
 //! The `write` loop: batches, commits, and state echo after commit.
 //!
-//! One batch is written at a time, in a task of its own, while the loop goes
-//! on reading and parsing the next one: the destination's database ingests
-//! while the connector parses. A STATE is queued behind the writes submitted
-//! before it and echoed only once they have all committed, in arrival order.
+//! Records go into one open batch per stream. A batch is submitted when it
+//! reaches its record, byte or age limit, when its stream completes, when
+//! too many states wait for the open batches, and at the end of input; a
+//! STATE never forces one. One batch is written at a time, in a task of its
+//! own, while the loop goes on reading and parsing the next one. A STATE is
+//! queued until every record before it of the streams it covers has
+//! committed, then echoed, in arrival order. A timer fires the age limit
+//! even when the input is quiet.
 
-use std::collections::{HashMap, VecDeque};
+use std::time::Instant;
 
 use airbyte_protocol::{
-    AirbyteMessage, AirbyteStateStats, AirbyteStateType, AirbyteStreamStatus, AsyncMessageReader,
-    ConfiguredAirbyteCatalog, Error as ProtocolError, LogLevel, MessageType, StreamDescriptor,
+    AirbyteStateMessage, AirbyteStateStats, AirbyteStateType, AirbyteStreamStatus,
+    AsyncMessageReader, ConfiguredAirbyteCatalog, Error as ProtocolError, LogLevel, MessageType,
+    RawLine, StreamDescriptor,
 };
+use serde_json::value::RawValue;
 use tokio::io::AsyncBufRead;
-use tokio::task::JoinHandle;
 
-use super::{Batch, BatchLimits, StreamWriter};
+use super::open::OpenBatches;
+use super::pipeline::{Joined, Pipeline};
+use super::states::{StateQueue, Waiting};
+use super::stream_index::StreamIndex;
+use super::{BatchLimits, StreamWriter};
 use crate::emit::Emitter;
 use crate::error::Error;
 
-struct Pending {
-    batch: Batch,
-    /// Records submitted since this stream's last state.
-    since_state: u64,
-}
-
-/// Finds a stream's index by name and namespace without allocating.
-///
-/// A name with a namespace matches exactly. A name without one (PyAirbyte
-/// sends cached records with none, while its catalog keeps the source's
-/// namespace) matches the configured stream of that name without a
-/// namespace, else the only configured stream of that name; if several have
-/// it, it is ambiguous: a config error that lists them.
-struct StreamIndex {
-    by_name: HashMap<String, Vec<(Option<String>, usize)>>,
-    /// The last stream found: records mostly come in runs of one stream.
-    last: Option<(usize, String, Option<String>)>,
-}
-
-impl StreamIndex {
-    fn new(catalog: &ConfiguredAirbyteCatalog) -> Self {
-        let mut by_name: HashMap<String, Vec<(Option<String>, usize)>> = HashMap::new();
-        for (i, configured) in catalog.streams.iter().enumerate() {
-            let d = configured.stream.descriptor();
-            by_name.entry(d.name).or_default().push((d.namespace, i));
-        }
-        StreamIndex {
-            by_name,
-            last: None,
-        }
-    }
-
-    /// The index of stream `name` in `namespace`, `None` if the catalog does
-    /// not have it, an error if `namespace` is `None` and the name is ambiguous.
-    fn get(&mut self, name: &str, namespace: Option<&str>) -> Result<Option<usize>, Error> {
-        if let Some((i, n, ns)) = &self.last
-            && n == name
-            && ns.as_deref() == namespace
-        {
-            return Ok(Some(*i));
-        }
-        let Some(candidates) = self.by_name.get(name) else {
-            return Ok(None);
-        };
-        let i = match candidates.iter().find(|(ns, _)| ns.as_deref() == namespace) {
-            Some((_, i)) => *i,
-            None if namespace.is_some() => return Ok(None),
-            None => match candidates.as_slice() {
-                [(_, i)] => *i,
-                [] => return Ok(None),
-                many => {
-                    let mut names: Vec<String> = many
-                        .iter()
-                        .map(|(ns, _)| match ns {
-                            Some(ns) => format!("`{ns}.{name}`"),
-                            None => format!("`{name}`"),
-                        })
-                        .collect();
-                    names.sort();
-                    return Err(Error::config(format!(
-                        "stream `{name}` has no namespace and the configured catalog has {} streams of that name: {}; send its messages with a namespace",
-                        many.len(),
-                        names.join(", ")
-                    )));
-                }
-            },
-        };
-        self.last = Some((i, name.to_owned(), namespace.map(str::to_owned)));
-        Ok(Some(i))
-    }
-}
-
-/// The writer, or the write in flight that will give it back.
-struct Pipeline<W> {
-    writer: Option<W>,
-    in_flight: Option<JoinHandle<(W, Result<(), Error>)>>,
-    /// Writes submitted so far; the number of the last one committed.
-    submitted: u64,
-    committed: u64,
-    /// States waiting for the writes submitted before them: (barrier, message).
-    states: VecDeque<(u64, AirbyteMessage)>,
-}
-
-impl<W: StreamWriter + 'static> Pipeline<W> {
-    /// Waits for the write in flight, then echoes the states it unblocked.
-    async fn settle(&mut self, emitter: &Emitter) -> Result<(), Error> {
-        if let Some(task) = self.in_flight.take() {
-            self.done(task.await, emitter)?;
-        }
-        self.echo_ready(emitter)
-    }
-
-    /// Takes back the writer from a finished write; echoes what it unblocked.
-    fn done(
-        &mut self,
-        joined: Result<(W, Result<(), Error>), tokio::task::JoinError>,
-        emitter: &Emitter,
-    ) -> Result<(), Error> {
-        let (writer, result) =
-            joined.map_err(|e| Error::system(format!("the write task failed: {e}")))?;
-        self.writer = Some(writer);
-        result?;
-        self.committed = self.submitted;
-        self.echo_ready(emitter)
-    }
-
-    /// Echoes the queued states whose writes have all committed.
-    fn echo_ready(&mut self, emitter: &Emitter) -> Result<(), Error> {
-        while self
-            .states
-            .front()
-            .is_some_and(|(barrier, _)| *barrier <= self.committed)
-        {
-            if let Some((_, state)) = self.states.pop_front() {
-                emitter.message_flush(state)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Starts writing `batch` once the previous write has committed.
-    async fn submit(&mut self, batch: Batch, emitter: &Emitter) -> Result<(), Error> {
-        self.settle(emitter).await?;
-        let mut writer = self
-            .writer
-            .take()
-            .ok_or_else(|| Error::system("the writer was lost after a failed write"))?;
-        let descriptor = batch.descriptor.clone();
-        self.submitted += 1;
-        self.in_flight = Some(tokio::spawn(async move {
-            let result = writer
-                .write_batch(batch)
-                .await
-                .map_err(|e| match e.stream() {
-                    Some(_) => e,
-                    None => e.with_stream(descriptor),
-                });
-            (writer, result)
-        }));
-        Ok(())
-    }
-
-    /// The writer, once every write has committed.
-    async fn writer(&mut self, emitter: &Emitter) -> Result<&mut W, Error> {
-        self.settle(emitter).await?;
-        self.writer
-            .as_mut()
-            .ok_or_else(|| Error::system("the writer was lost after a failed write"))
-    }
-}
+/// How often, in records, a busy input checks the age limit (the timer
+/// fires only while the input is quiet).
+const AGE_CHECK_RECORDS: u64 = 1024;
 
 /// Reads messages from `input` until EOF, writing batches through `writer`
 /// and echoing states after their records are committed.
@@ -178,83 +40,109 @@ pub(crate) async fn write<W: StreamWriter + 'static>(
     input: impl AsyncBufRead + Unpin,
     emitter: &Emitter,
 ) -> Result<(), Error> {
-    let mut index = StreamIndex::new(catalog);
-    let mut streams: Vec<Pending> = catalog
-        .streams
-        .iter()
-        .enumerate()
-        .map(|(i, configured)| Pending {
-            batch: Batch::new(i, configured.stream.descriptor()),
-            since_state: 0,
-        })
-        .collect();
-    let mut pipe = Pipeline {
-        writer: Some(writer),
-        in_flight: None,
-        submitted: 0,
-        committed: 0,
-        states: VecDeque::new(),
+    let mut loader = Loader {
+        pipe: Pipeline::new(writer),
+        open: OpenBatches::new(catalog, limits),
+        states: StateQueue::default(),
+        index: StreamIndex::new(catalog),
+        emitter,
     };
-    let result = read_loop(&mut pipe, &mut streams, &mut index, limits, input, emitter).await;
-    if result.is_err() {
-        // Let a write in flight finish, so states it covers are still echoed.
-        let _ = pipe.settle(emitter).await;
-        return result;
-    }
-    for pending in streams.iter_mut() {
-        if let Some(batch) = take(pending) {
-            pipe.submit(batch, emitter).await?;
+    if let Err(e) = loader.read(input).await {
+        // Bad input: what came before it is still written, so that the states
+        // it completes are echoed. After a failed write, nothing more is.
+        if !loader.pipe.failed() {
+            let _ = loader.flush_all().await;
         }
+        let _ = loader.settle().await;
+        return Err(e);
     }
-    pipe.writer(emitter).await?.close().await
+    loader.flush_all().await?;
+    loader.settle().await?;
+    let closed = loader.pipe.writer().await?.close().await;
+    if closed.is_err() {
+        loader.pipe.fail();
+    }
+    closed
 }
 
-async fn read_loop<W: StreamWriter + 'static>(
-    pipe: &mut Pipeline<W>,
-    streams: &mut [Pending],
-    index: &mut StreamIndex,
-    limits: BatchLimits,
-    input: impl AsyncBufRead + Unpin,
-    emitter: &Emitter,
-) -> Result<(), Error> {
-    let mut reader = AsyncMessageReader::new(input);
-    loop {
-        // While a write is in flight, also wait for it: its states are echoed as soon as
-        // it commits, even if the source sends nothing more until it sees them.
-        let line = match pipe.in_flight.as_mut() {
-            Some(task) => tokio::select! {
-                biased;
-                joined = task => {
-                    pipe.in_flight = None;
-                    pipe.done(joined, emitter)?;
-                    continue;
+/// What woke the read loop.
+enum Event<'a, W> {
+    Written(Joined<W>),
+    Line(Option<Result<RawLine<'a>, ProtocolError>>),
+    Aged,
+}
+
+/// The write loop's state: open batches, the write in flight, waiting states.
+struct Loader<'e, W> {
+    pipe: Pipeline<W>,
+    open: OpenBatches,
+    states: StateQueue,
+    index: StreamIndex,
+    emitter: &'e Emitter,
+}
+
+impl<W: StreamWriter + 'static> Loader<'_, W> {
+    async fn read(&mut self, input: impl AsyncBufRead + Unpin) -> Result<(), Error> {
+        let mut reader = AsyncMessageReader::new(input);
+        let timer = tokio::time::sleep(std::time::Duration::ZERO);
+        tokio::pin!(timer);
+        let mut armed: Option<Instant> = None;
+        loop {
+            // The timer is set for the oldest open batch's age limit.
+            let deadline = self.open.deadline();
+            if deadline != armed {
+                if let Some(at) = deadline {
+                    timer.as_mut().reset(at.into());
                 }
-                line = reader.next_line() => line,
-            },
-            None => reader.next_line().await,
-        };
-        let Some(line) = line else { break };
-        // A line over the size limit, or an I/O error, fails the sync: its data cannot be written.
-        let line = line?;
+                armed = deadline;
+            }
+            // While a write is in flight, also wait for it: its states are echoed as soon as
+            // it commits, even if the source sends nothing more until it sees them.
+            let event = tokio::select! {
+                biased;
+                joined = self.pipe.finished() => Event::Written(joined),
+                line = reader.next_line() => Event::Line(line),
+                () = &mut timer, if armed.is_some() => Event::Aged,
+            };
+            match event {
+                Event::Written(joined) => {
+                    self.pipe.done(joined)?;
+                    self.echo_ready()?;
+                }
+                Event::Aged => {
+                    // Never earlier than the deadline, so the oldest batch always goes.
+                    let now = armed.map_or_else(Instant::now, |at| Instant::now().max(at));
+                    self.flush_aged(now).await?;
+                }
+                Event::Line(None) => return Ok(()),
+                // A line over the size limit, or an I/O error, fails the sync: its data cannot be written.
+                Event::Line(Some(line)) => self.line(line?).await?,
+            }
+        }
+    }
+
+    async fn line(&mut self, line: RawLine<'_>) -> Result<(), Error> {
         // Records, the bulk of the input, are routed by their envelope alone.
         let envelope = match line.envelope() {
             Ok(envelope) => envelope,
             // A line that is not JSON at all is a log line, as the platform treats it.
             Err(ProtocolError::NotJson { .. }) if !line.as_bytes().starts_with(b"{") => {
-                emitter.log(
+                return self.emitter.log(
                     LogLevel::Info,
                     format!(
                         "non-JSON input line {}: {}",
                         line.number(),
                         line.to_string_lossy()
                     ),
-                )?;
-                continue;
+                );
             }
             Err(e) => return Err(invalid(e)),
         };
         if let Some(record) = &envelope.record {
-            let Some(i) = index.get(&record.stream, record.namespace.as_deref())? else {
+            let Some(i) = self
+                .index
+                .get(&record.stream, record.namespace.as_deref())?
+            else {
                 return Err(Error::system(format!(
                     "received a record for stream `{}` which is not in the configured catalog",
                     StreamDescriptor {
@@ -264,48 +152,21 @@ async fn read_loop<W: StreamWriter + 'static>(
                     }
                 )));
             };
-            let pending = &mut streams[i];
-            pending.batch.push(envelope.text(), record);
-            if (pending.batch.len() >= limits.records || pending.batch.bytes >= limits.bytes)
-                && let Some(batch) = take(pending)
+            if self.open.push(i, envelope.text(), record) {
+                self.flush(i).await?;
+            } else if self.open.next_seq().is_multiple_of(AGE_CHECK_RECORDS)
+                && self.open.deadline().is_some_and(|at| Instant::now() >= at)
             {
-                pipe.submit(batch, emitter).await?;
+                self.flush_aged(Instant::now()).await?;
             }
-            continue;
+            return Ok(());
+        }
+        if envelope.kind == MessageType::State {
+            return self.state(envelope.text(), envelope.payload).await;
         }
         let message = line.parse().map_err(invalid)?;
         match message.r#type {
-            MessageType::Record => {}
-            MessageType::State => {
-                // Every record before this state goes out first; the state waits for it.
-                for pending in streams.iter_mut() {
-                    if let Some(batch) = take(pending) {
-                        pipe.submit(batch, emitter).await?;
-                    }
-                }
-                let mut message = message;
-                if let Some(state) = message.state.as_mut() {
-                    let count = match (state.effective_type(), &state.stream) {
-                        (AirbyteStateType::Stream, Some(s)) => index
-                            .get(
-                                &s.stream_descriptor.name,
-                                s.stream_descriptor.namespace.as_deref(),
-                            )?
-                            .map(|i| std::mem::take(&mut streams[i].since_state))
-                            .unwrap_or(0),
-                        _ => streams
-                            .iter_mut()
-                            .map(|p| std::mem::take(&mut p.since_state))
-                            .sum(),
-                    };
-                    let stats = state
-                        .destination_stats
-                        .get_or_insert_with(AirbyteStateStats::default);
-                    stats.record_count = Some(count as f64);
-                }
-                pipe.states.push_back((pipe.submitted, message));
-                pipe.echo_ready(emitter)?;
-            }
+            MessageType::Record | MessageType::State => {}
             MessageType::Trace => {
                 let status = message
                     .trace
@@ -313,11 +174,14 @@ async fn read_loop<W: StreamWriter + 'static>(
                     .and_then(|t| t.stream_status.as_ref());
                 if let Some(status) = status.filter(|s| s.status == AirbyteStreamStatus::Complete) {
                     let d = &status.stream_descriptor;
-                    if let Some(i) = index.get(&d.name, d.namespace.as_deref())? {
-                        if let Some(batch) = take(&mut streams[i]) {
-                            pipe.submit(batch, emitter).await?;
+                    if let Some(i) = self.index.get(&d.name, d.namespace.as_deref())? {
+                        self.flush(i).await?;
+                        self.settle().await?;
+                        let completed = self.pipe.writer().await?.stream_complete(i).await;
+                        if completed.is_err() {
+                            self.pipe.fail();
                         }
-                        pipe.writer(emitter).await?.stream_complete(i).await?;
+                        completed?;
                     }
                 }
             }
@@ -325,18 +189,128 @@ async fn read_loop<W: StreamWriter + 'static>(
                 tracing::debug!("ignoring a {} message on stdin", message.r#type);
             }
         }
+        Ok(())
     }
-    Ok(())
-}
 
-/// The stream's pending records as a batch, counted as submitted since its last state.
-fn take(pending: &mut Pending) -> Option<Batch> {
-    if pending.batch.is_empty() {
-        return None;
+    /// Queues a STATE behind the records before it. `text` is its line and
+    /// `payload` its `state` object, within it: the echo is the line with
+    /// that object re-serialized with `destinationStats` (every other byte,
+    /// unknown envelope keys included, kept as it came). Only the state is
+    /// parsed, not a whole message.
+    async fn state(&mut self, text: &str, payload: Option<&RawValue>) -> Result<(), Error> {
+        let (echo, covers) = match payload {
+            Some(payload) => self.echo_of(text, payload)?,
+            // Not a valid state, but echoed as it came, once everything before it is written.
+            None => (text.as_bytes().into(), None),
+        };
+        self.open.note_state(text.len());
+        self.states.push(Waiting {
+            covers,
+            upto: self.open.next_seq(),
+            echo,
+        });
+        self.echo_ready()?;
+        // Memory stays bounded whatever the state rate.
+        if self.open.too_many_states() {
+            self.flush_all().await?;
+        }
+        Ok(())
     }
-    let batch = pending.batch.take();
-    pending.since_state += batch.len() as u64;
-    Some(batch)
+
+    /// The echo of the state `payload` within `text`, and the stream it covers.
+    fn echo_of(
+        &mut self,
+        text: &str,
+        payload: &RawValue,
+    ) -> Result<(Box<[u8]>, Option<usize>), Error> {
+        let mut state: AirbyteStateMessage = serde_json::from_str(payload.get()).map_err(|e| {
+            Error::system("the destination received an invalid STATE").with_source(e)
+        })?;
+        // `None`: a GLOBAL or LEGACY state; `Some(None)`: a stream not in the catalog.
+        let stream = match (state.effective_type(), &state.stream) {
+            (AirbyteStateType::Stream, Some(s)) => Some(self.index.get(
+                &s.stream_descriptor.name,
+                s.stream_descriptor.namespace.as_deref(),
+            )?),
+            _ => None,
+        };
+        let count = match stream {
+            None => self.open.take_count(None),
+            Some(Some(i)) => self.open.take_count(Some(i)),
+            Some(None) => 0,
+        };
+        state
+            .destination_stats
+            .get_or_insert_with(AirbyteStateStats::default)
+            .record_count = Some(count as f64);
+        // The payload borrows from the line: its place in it.
+        let start = (payload.get().as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+        let end = start.wrapping_add(payload.get().len());
+        if text.get(start..end) != Some(payload.get()) {
+            return Err(Error::system("a state's payload is not within its line"));
+        }
+        let mut echo = Vec::with_capacity(text.len() + 48);
+        echo.extend_from_slice(&text.as_bytes()[..start]);
+        serde_json::to_writer(&mut echo, &state)
+            .map_err(|e| Error::system("cannot serialize a state").with_source(e))?;
+        echo.extend_from_slice(&text.as_bytes()[end..]);
+        // A state of an unknown stream waits for every stream.
+        Ok((echo.into_boxed_slice(), stream.flatten()))
+    }
+
+    /// Submits stream `i`'s open batch, if it has records.
+    async fn flush(&mut self, i: usize) -> Result<(), Error> {
+        if let Some((batch, from)) = self.open.take(i) {
+            self.pipe.submit(batch, from).await?;
+            // Submitting waited for the previous write: its states may go.
+            self.echo_ready()?;
+        }
+        Ok(())
+    }
+
+    async fn flush_all(&mut self) -> Result<(), Error> {
+        for i in 0..self.open.len() {
+            self.flush(i).await?;
+        }
+        Ok(())
+    }
+
+    /// Submits the open batches that are at least as old as the age limit at `now`.
+    async fn flush_aged(&mut self, now: Instant) -> Result<(), Error> {
+        for i in self.open.aged(now) {
+            self.flush(i).await?;
+        }
+        Ok(())
+    }
+
+    /// Waits for the write in flight, then echoes the states it completed.
+    async fn settle(&mut self) -> Result<(), Error> {
+        self.pipe.settle().await?;
+        self.echo_ready()
+    }
+
+    /// Echoes the queued states whose records have all committed, in order.
+    fn echo_ready(&mut self) -> Result<(), Error> {
+        let mut echoed = false;
+        while let Some(front) = self.states.front() {
+            let (covers, upto) = (front.covers, front.upto);
+            let oldest = [self.pipe.oldest_seq(covers), self.open.oldest_seq(covers)]
+                .into_iter()
+                .flatten()
+                .min();
+            if oldest.is_some_and(|seq| seq < upto) {
+                break;
+            }
+            if let Some(echo) = self.states.pop() {
+                self.emitter.raw_line(&echo)?;
+                echoed = true;
+            }
+        }
+        if echoed {
+            self.emitter.flush()?;
+        }
+        Ok(())
+    }
 }
 
 /// A line that is JSON but not a valid message fails the sync.
