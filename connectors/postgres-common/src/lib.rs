@@ -1,7 +1,8 @@
 //! What the PostgreSQL source and destination share: connecting with the TLS
-//! modes of Airbyte's Postgres connectors, errors a user can act on, and SQL
-//! quoting.
+//! modes of Airbyte's Postgres connectors, errors a user can act on (failure
+//! types from SQLSTATE: [`sqlstate`]), and SQL quoting.
 
+pub mod sqlstate;
 mod ssl;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -9,7 +10,7 @@ pub mod testing;
 use std::time::Duration;
 
 use airbyte_sdk::Error;
-use tokio_postgres::error::SqlState;
+use airbyte_sdk::protocol::FailureType;
 use tokio_postgres::{Client, NoTls};
 
 pub use ssl::SslMode;
@@ -116,7 +117,7 @@ pub async fn connect(config: &ConnectOptions) -> Result<Client, Error> {
     client
         .batch_execute("SET standard_conforming_strings = on; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 3; SET TIME ZONE 'UTC'")
         .await
-        .map_err(|e| Error::transient("could not configure the session").with_source(e))?;
+        .map_err(sqlstate::query_error_fn("could not configure the session"))?;
     Ok(client)
 }
 
@@ -148,55 +149,62 @@ fn params(text: Option<&str>) -> Result<Vec<(String, String)>, Error> {
 }
 
 /// Turns a connection error into one the user can act on.
+///
+/// At connect time the only input is the config, so a server error whose
+/// SQLSTATE is not transient in [`sqlstate::SQLSTATE_RULES`] (server starting
+/// up, too many connections, ...) is a config error; so is an unreachable host,
+/// except a timeout (transient). The message names the user, database and
+/// host, never the password.
 pub fn classify(e: tokio_postgres::Error, config: &ConnectOptions, described: &str) -> Error {
-    let message = match e.code() {
-        Some(c)
-            if *c == SqlState::INVALID_PASSWORD
-                || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION =>
-        {
-            format!(
-                "Authentication failed for user \"{}\": check the username and password.",
-                config.username
-            )
-        }
-        Some(c) if *c == SqlState::INVALID_CATALOG_NAME => format!(
-            "Database \"{}\" does not exist on {}:{}.",
-            config.database, config.host, config.port
-        ),
-        Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => format!(
-            "User \"{}\" may not connect to database \"{}\".",
-            config.username, config.database
-        ),
-        Some(c) if *c == SqlState::TOO_MANY_CONNECTIONS => {
+    let Some(db) = e.as_db_error() else {
+        let detail = std::error::Error::source(&e)
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| e.to_string());
+        if detail.contains("timed out") {
             return Error::transient(format!(
-                "{described} has too many connections; try again later"
+                "Timed out connecting to {}:{}.",
+                config.host, config.port
             ))
             .with_source(e);
         }
-        Some(_) => format!(
-            "Could not connect to {described}: {}",
-            e.as_db_error()
-                .map(|d| d.message().to_owned())
-                .unwrap_or_else(|| e.to_string())
-        ),
-        None => {
-            let detail = std::error::Error::source(&e)
-                .map(|s| s.to_string())
-                .unwrap_or_else(|| e.to_string());
-            if detail.contains("timed out") {
-                return Error::transient(format!(
-                    "Timed out connecting to {}:{}.",
-                    config.host, config.port
-                ))
-                .with_source(e);
-            }
-            format!(
-                "Could not reach {}:{} ({detail}). Check the host, the port and that the server accepts connections from here.",
-                config.host, config.port
-            )
-        }
+        return Error::config(format!(
+            "Could not reach {}:{} ({detail}). Check the host, the port and that the server accepts connections from here.",
+            config.host, config.port
+        ))
+        .with_source(e);
     };
-    Error::config(message).with_source(e)
+    let rule = sqlstate::rule_for_sqlstate(db.code().code());
+    // Wordings for the codes a user meets most, keyed as in the table.
+    let message = match rule.key {
+        "28P01" => format!(
+            "Authentication failed for user \"{}\": check the username and password.",
+            config.username
+        ),
+        "28000" | "28" => format!(
+            "Authentication failed for user \"{}\": check the username and password. The server says: {}",
+            config.username,
+            sqlstate::server_says(&e)
+        ),
+        "3D000" => format!(
+            "Database \"{}\" does not exist on {}:{}.",
+            config.database, config.host, config.port
+        ),
+        "42501" => format!(
+            "User \"{}\" may not connect to database \"{}\".",
+            config.username, config.database
+        ),
+        "53300" => format!("{described} has too many connections; try again later"),
+        _ => format!(
+            "Could not connect to {described}: {} — {}",
+            sqlstate::server_says(&e),
+            rule.explanation
+        ),
+    };
+    let failure = match rule.failure {
+        FailureType::TransientError => FailureType::TransientError,
+        _ => FailureType::ConfigError,
+    };
+    sqlstate::error_of(failure, message).with_source(e)
 }
 
 /// Quotes an identifier: `"` doubled inside, wrapped in `"`.
