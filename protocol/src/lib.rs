@@ -49,6 +49,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod catalog;
+pub mod columns;
 mod control;
 mod error;
 mod log;

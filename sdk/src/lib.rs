@@ -82,6 +82,7 @@ pub mod source;
 pub mod spec;
 mod spec_options;
 pub mod testkit;
+pub mod value;
 
 pub use config::Config;
 pub use destination::Destination;

@@ -44,7 +44,8 @@ mod tests {
         assert!(fit(&a).len() <= 63 && fit(&b).len() <= 63);
         assert_ne!(fit(&a), fit(&b));
         assert_eq!(fit("short"), "short");
-        assert!(fit_with_suffix(&"x".repeat(70), "_airbyte_tmp").ends_with("_airbyte_tmp"));
-        assert!(fit_with_suffix(&"x".repeat(70), "_airbyte_tmp").len() <= 63);
+        let tmp = airbyte_sdk::protocol::columns::TMP_TABLE_SUFFIX;
+        assert!(fit_with_suffix(&"x".repeat(70), tmp).ends_with("_airbyte_tmp"));
+        assert!(fit_with_suffix(&"x".repeat(70), tmp).len() <= 63);
     }
 }

@@ -2,6 +2,7 @@
 
 use airbyte_postgres_common::{ident, literal};
 use airbyte_sdk::Error;
+use airbyte_sdk::protocol::columns;
 use serde_json::Value;
 use tokio_postgres::Client;
 
@@ -21,20 +22,18 @@ pub struct Column {
 
 /// The metadata columns, in order, before the user columns.
 pub const META: [(&str, &str); 4] = [
-    ("_airbyte_raw_id", "varchar NOT NULL"),
-    ("_airbyte_extracted_at", "timestamptz NOT NULL"),
-    ("_airbyte_meta", "jsonb NOT NULL"),
-    ("_airbyte_generation_id", "bigint"),
+    (columns::RAW_ID, "varchar NOT NULL"),
+    (columns::EXTRACTED_AT, "timestamptz NOT NULL"),
+    (columns::META, "jsonb NOT NULL"),
+    (columns::GENERATION_ID, "bigint"),
 ];
 
+/// A failed statement, as "`what`: the server's message", with the failure
+/// type of its SQLSTATE ([`airbyte_postgres_common::sqlstate`]): a missing
+/// privilege is a config error, a lost connection transient, a rejected value
+/// a system error.
 pub(crate) fn db_error(what: &str) -> impl Fn(tokio_postgres::Error) -> Error + '_ {
-    move |e| {
-        let detail = e
-            .as_db_error()
-            .map(|d| d.message().to_owned())
-            .unwrap_or_else(|| e.to_string());
-        Error::transient(format!("{what}: {detail}")).with_source(e)
-    }
+    move |e| airbyte_postgres_common::sqlstate::query_error(what, e)
 }
 
 /// The user columns of a stream's JSON Schema.
@@ -177,9 +176,10 @@ pub async fn ensure(
 /// B-tree costs the server about 1.5 µs per row, a third of the whole COPY).
 fn extracted_at_index(schema: &str, table: &str) -> String {
     format!(
-        "CREATE INDEX IF NOT EXISTS {} ON {} USING brin (_airbyte_extracted_at)",
+        "CREATE INDEX IF NOT EXISTS {} ON {} USING brin ({})",
         ident(&crate::names::fit_with_suffix(table, "_extracted_at")),
-        qualified(schema, table)
+        qualified(schema, table),
+        columns::EXTRACTED_AT
     )
 }
 
@@ -200,7 +200,7 @@ pub async fn dedup_index(
     if let Some(c) = cursor {
         cols.push(ident(c));
     }
-    cols.push("_airbyte_extracted_at".into());
+    cols.push(columns::EXTRACTED_AT.into());
     let index = dedup_index_name(table);
     client
         .batch_execute(&format!(

@@ -1,31 +1,27 @@
-//! Dates and times as sources write them (ISO 8601 with `T` or a space, an
-//! optional fraction, `Z` or a numeric offset, an optional ` BC`) turned into
-//! PostgreSQL's binary values, with the server's own range rules: a value
-//! PostgreSQL would reject is `None` here, so it becomes NULL plus a change
-//! instead of failing the load.
+//! Dates and times as PostgreSQL's binary values. The parsing is the SDK's
+//! (`airbyte_sdk::value::temporal`, with [`Range::POSTGRES`]: PostgreSQL's
+//! own range rules), so a value the server would reject is `None` here and
+//! becomes NULL plus a change instead of failing the load. What stays here
+//! is PostgreSQL's: its epoch (2000-01-01), microseconds, `±infinity`, and
+//! the sign of a `timetz` zone.
 //!
 //! A timestamptz or timetz without an offset is taken as UTC (Airbyte's
 //! convention), not as the session's time zone.
 
+use airbyte_sdk::value::{Range, temporal};
+
 /// Days from 1970-01-01 to 2000-01-01, PostgreSQL's epoch.
 const PG_EPOCH_DAYS: i64 = 10_957;
+const PG_EPOCH_SECONDS: i64 = PG_EPOCH_DAYS * 86_400;
 const MICROS_PER_SECOND: i64 = 1_000_000;
-const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SECOND;
-/// The first day PostgreSQL dates and timestamps can hold, 4714-11-24 BC
-/// (Julian day 0), in days since 1970-01-01.
-const MIN_DAYS: i64 = -2_440_588;
+const PG: &Range = &Range::POSTGRES;
 
 /// A `date`: days since 2000-01-01 (`i32::MAX`/`MIN` for ±infinity).
 pub fn date(s: &str) -> Option<i32> {
     if let Some(inf) = infinity(s) {
         return Some(if inf { i32::MAX } else { i32::MIN });
     }
-    let (body, bc) = era(s);
-    if body.len() != 10 {
-        return None;
-    }
-    let days = civil_days(body.as_bytes(), bc)?;
-    i32::try_from(days - PG_EPOCH_DAYS).ok()
+    i32::try_from(temporal::date(s, PG)? - PG_EPOCH_DAYS).ok()
 }
 
 /// A `timestamp` (`zoned`: `timestamptz`, in UTC): microseconds since 2000-01-01
@@ -34,32 +30,25 @@ pub fn timestamp(s: &str, zoned: bool) -> Option<i64> {
     if let Some(inf) = infinity(s) {
         return Some(if inf { i64::MAX } else { i64::MIN });
     }
-    let (body, bc) = era(s);
-    let b = body.as_bytes();
-    let days = civil_days(b.get(..10)?, bc)?;
-    let (micros, offset) = match b.len() {
-        10 => (0, 0),
-        _ if matches!(b[10], b'T' | b't' | b' ') => {
-            let time = time_of_day(&b[11..])?;
-            (time.micros, if zoned { time.offset } else { 0 })
-        }
-        _ => return None,
+    let t = if zoned {
+        temporal::timestamp_tz(s, PG)?
+    } else {
+        temporal::timestamp_ntz(s, PG)?
     };
-    let utc = (days - PG_EPOCH_DAYS) * MICROS_PER_DAY + micros - offset * MICROS_PER_SECOND;
-    // Below 4714-11-24 BC (in UTC) is out of PostgreSQL's range.
-    (utc >= (MIN_DAYS - PG_EPOCH_DAYS) * MICROS_PER_DAY).then_some(utc)
+    // Within PostgreSQL's range, microseconds since 2000 fit an i64.
+    Some((t.seconds - PG_EPOCH_SECONDS) * MICROS_PER_SECOND + i64::from(t.nanos / 1000))
 }
 
 /// A `time`: microseconds since midnight (an offset is ignored, as PostgreSQL does).
 pub fn time(s: &str) -> Option<i64> {
-    Some(time_of_day(s.as_bytes())?.micros)
+    Some(temporal::time(s, PG)?.nanos / 1000)
 }
 
 /// A `timetz`: microseconds since midnight, and the zone in seconds *west* of UTC
 /// (PostgreSQL's sign); no offset means UTC.
 pub fn timetz(s: &str) -> Option<(i64, i32)> {
-    let t = time_of_day(s.as_bytes())?;
-    Some((t.micros, i32::try_from(-t.offset).ok()?))
+    let t = temporal::time(s, PG)?;
+    Some((t.nanos / 1000, -t.offset))
 }
 
 /// `Some(true)` for infinity, `Some(false)` for -infinity.
@@ -73,143 +62,11 @@ fn infinity(s: &str) -> Option<bool> {
     }
 }
 
-/// The text without a trailing ` BC`, and whether it had one.
-fn era(s: &str) -> (&str, bool) {
-    match s.strip_suffix(" BC").or_else(|| s.strip_suffix(" bc")) {
-        Some(body) => (body, true),
-        None => (s, false),
-    }
-}
-
-/// Digits as a number, all of them digits.
-fn number(b: &[u8]) -> Option<i64> {
-    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    Some(b.iter().fold(0, |n, d| n * 10 + i64::from(d - b'0')))
-}
-
-/// Days since 1970-01-01 of `YYYY-MM-DD` (year 1 BC is year 0, as in ISO 8601).
-fn civil_days(b: &[u8], bc: bool) -> Option<i64> {
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let year = number(&b[..4])?;
-    let (month, day) = (number(&b[5..7])?, number(&b[8..10])?);
-    if year == 0 && bc {
-        return None;
-    }
-    let year = if bc { 1 - year } else { year };
-    if year == 0 && !bc {
-        // PostgreSQL has no year 0 in AD notation.
-        return None;
-    }
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    (days >= MIN_DAYS).then_some(days)
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if year.rem_euclid(4) == 0
-            && (year.rem_euclid(100) != 0 || year.rem_euclid(400) == 0) =>
-        {
-            29
-        }
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Howard Hinnant's days_from_civil, proleptic Gregorian, astronomical years.
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-struct TimeOfDay {
-    micros: i64,
-    /// Seconds east of UTC.
-    offset: i64,
-}
-
-/// `HH:MM:SS[.fraction][zone]`: up to 24:00:00, a leap second 60 allowed,
-/// the fraction rounded to microseconds.
-fn time_of_day(b: &[u8]) -> Option<TimeOfDay> {
-    if b.len() < 8 || b[2] != b':' || b[5] != b':' {
-        return None;
-    }
-    let (h, m, s) = (number(&b[..2])?, number(&b[3..5])?, number(&b[6..8])?);
-    let mut i = 8;
-    let mut frac = 0;
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        let digits = &b[start..i];
-        if digits.is_empty() {
-            return None;
-        }
-        let kept = &digits[..digits.len().min(6)];
-        frac = number(kept)? * 10_i64.pow(6 - kept.len() as u32);
-        // The seventh digit rounds, as PostgreSQL rounds to microseconds.
-        if digits.get(6).is_some_and(|d| *d >= b'5') {
-            frac += 1;
-        }
-    }
-    if h > 24 || m > 59 || s > 60 {
-        return None;
-    }
-    let micros = ((h * 60 + m) * 60 + s) * MICROS_PER_SECOND + frac;
-    if micros > MICROS_PER_DAY {
-        return None;
-    }
-    Some(TimeOfDay {
-        micros,
-        offset: zone(&b[i..])?,
-    })
-}
-
-/// `""`, `Z`, or `±HH`, `±HHMM`, `±HH:MM`, `±HH:MM:SS`: seconds east of UTC.
-fn zone(z: &[u8]) -> Option<i64> {
-    if z.is_empty() || z == b"Z" || z == b"z" {
-        return Some(0);
-    }
-    let sign = match z[0] {
-        b'+' => 1,
-        b'-' => -1,
-        _ => return None,
-    };
-    let z = &z[1..];
-    let (h, m, s) = match (z.len(), z.get(2)) {
-        (2, _) => (number(z)?, 0, 0),
-        (4, _) => (number(&z[..2])?, number(&z[2..])?, 0),
-        (5, Some(b':')) => (number(&z[..2])?, number(&z[3..])?, 0),
-        (8, Some(b':')) if z[5] == b':' => (number(&z[..2])?, number(&z[3..5])?, number(&z[6..])?),
-        _ => return None,
-    };
-    // PostgreSQL accepts offsets up to 15:59:59.
-    if h > 15 || m > 59 || s > 59 {
-        return None;
-    }
-    Some(sign * (h * 3600 + m * 60 + s))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const DAY: i64 = MICROS_PER_DAY;
+    const DAY: i64 = 86_400 * MICROS_PER_SECOND;
 
     #[test]
     fn dates() {
@@ -247,7 +104,11 @@ mod tests {
             Some(2 * 3600 * MICROS_PER_SECOND),
             "timestamp without time zone ignores the offset"
         );
-        assert_eq!(timestamp("2000-01-01T00:00:00.0000005Z", true), Some(1));
+        // PostgreSQL rounds `rint(strtod(".0000005") * 1e6)`: 0 (measured on
+        // PostgreSQL 15, and in the calendar test against the server), where
+        // this parser used to round half up to 1.
+        assert_eq!(timestamp("2000-01-01T00:00:00.0000005Z", true), Some(0));
+        assert_eq!(timestamp("2000-01-01T00:00:00.0000015Z", true), Some(2));
         assert_eq!(
             timestamp("2000-01-01T00:00:00.1234564Z", true),
             Some(123_456)
@@ -275,5 +136,45 @@ mod tests {
         );
         assert_eq!(timetz("10:00:00"), Some((36_000 * MICROS_PER_SECOND, 0)));
         assert_eq!(time("infinity"), None);
+    }
+
+    /// The SDK's table of calendar edge cases, through this encoding: what
+    /// PostgreSQL's range gives each, and the instant a cursor reads.
+    #[test]
+    fn calendar_cases_encode_as_the_sdk_reads_them() {
+        use airbyte_sdk::value::cases::{CASES, Kind};
+        const NANOS_PER_MICRO: i128 = 1000;
+        let since_1970 = |micros: i64| {
+            (i128::from(micros) + i128::from(PG_EPOCH_SECONDS) * 1_000_000) * NANOS_PER_MICRO
+        };
+        for case in CASES {
+            let ours = match case.kind {
+                Kind::Date => date(case.text).map(|d| i128::from(d) + i128::from(PG_EPOCH_DAYS)),
+                Kind::Time => time(case.text).map(|us| i128::from(us) * NANOS_PER_MICRO),
+                Kind::TimeTz => timetz(case.text).map(|(us, _)| i128::from(us) * NANOS_PER_MICRO),
+                Kind::Timestamp => timestamp(case.text, false).map(since_1970),
+                Kind::TimestampTz => timestamp(case.text, true).map(since_1970),
+            };
+            assert_eq!(ours, case.postgres, "{:?} {}", case.kind, case.text);
+            let instant = match (case.kind, ours) {
+                (Kind::Date, Some(days)) => days * 86_400_000_000_000,
+                (Kind::TimestampTz, Some(nanos)) => nanos,
+                _ => continue,
+            };
+            let cursor = temporal::timestamp_tz(case.text, &Range::CURSOR)
+                .expect("a cursor reads what PostgreSQL accepts")
+                .nanos_since_epoch();
+            // PostgreSQL keeps microseconds; the cursor, nanoseconds.
+            assert!(
+                (cursor - instant).abs() <= 500,
+                "{}: {cursor} vs {instant}",
+                case.text
+            );
+        }
+        assert_eq!(
+            timetz("10:00:00-15:59:59"),
+            Some((36_000 * MICROS_PER_SECOND, 57_599))
+        );
+        assert_eq!(timetz("10:00:00+16:00"), None);
     }
 }

@@ -4,11 +4,18 @@
 //! server never rejects a row: what cannot be cast is written as NULL and
 //! reported (the caller adds the `DESTINATION_TYPECAST_ERROR` change).
 //! Text PostgreSQL cannot store is mended, not dropped: a `\u0000` is
-//! removed and a lone surrogate becomes U+FFFD, in text and jsonb alike.
+//! removed and a lone surrogate becomes U+FFFD, in text and jsonb alike
+//! (the SDK's `json_string` does both).
 
-use crate::numeric::Decimal;
+use airbyte_sdk::value::json_string::{self, Nul};
+
+use crate::numeric;
 use crate::temporal;
 use crate::types::ColumnType;
+
+/// The longest temporal text with escapes decoded here (on the stack):
+/// longer ones are no date PostgreSQL reads in a form we accept.
+const TEMPORAL_TEXT_MAX: usize = 128;
 
 /// Appends the field (length, then bytes) for raw JSON `raw` in a column of
 /// type `ty`. Returns false when the value cannot be cast: NULL was written.
@@ -41,10 +48,10 @@ pub fn field(ty: ColumnType, raw: Option<&str>, out: &mut Vec<u8>) -> bool {
             }
             Err(_) => false,
         },
-        ColumnType::Decimal | ColumnType::Numeric => match Decimal::parse(unquoted(raw)) {
+        ColumnType::Decimal | ColumnType::Numeric => match numeric::parse(unquoted(raw)) {
             // decimal(38, 9) holds 29 digits before the point, once rounded to 9 after it.
-            Some(d) if ty == ColumnType::Numeric || d.integer_digits_rounded(9) <= 29 => {
-                d.write_binary(out);
+            Some(d) if ty == ColumnType::Numeric || d.fits(38, 9) => {
+                numeric::write_binary(&d, out);
                 true
             }
             _ => false,
@@ -60,17 +67,17 @@ pub fn field(ty: ColumnType, raw: Option<&str>, out: &mut Vec<u8>) -> bool {
             }
             _ => false,
         },
-        ColumnType::Date => put(temporal::date(&text(raw)).map(i32::to_be_bytes), out),
+        ColumnType::Date => put(with_text(raw, temporal::date).map(i32::to_be_bytes), out),
         ColumnType::Timestamp => put(
-            temporal::timestamp(&text(raw), false).map(i64::to_be_bytes),
+            with_text(raw, |t| temporal::timestamp(t, false)).map(i64::to_be_bytes),
             out,
         ),
         ColumnType::TimestampTz => put(
-            temporal::timestamp(&text(raw), true).map(i64::to_be_bytes),
+            with_text(raw, |t| temporal::timestamp(t, true)).map(i64::to_be_bytes),
             out,
         ),
-        ColumnType::Time => put(temporal::time(&text(raw)).map(i64::to_be_bytes), out),
-        ColumnType::TimeTz => match temporal::timetz(&text(raw)) {
+        ColumnType::Time => put(with_text(raw, temporal::time).map(i64::to_be_bytes), out),
+        ColumnType::TimeTz => match with_text(raw, temporal::timetz) {
             Some((micros, zone)) => {
                 out.extend_from_slice(&micros.to_be_bytes());
                 out.extend_from_slice(&zone.to_be_bytes());
@@ -128,129 +135,26 @@ fn unquoted(raw: &str) -> &str {
         .unwrap_or(raw)
 }
 
-/// A JSON string's text (decoded only when it has escapes); other values as written.
-fn text(raw: &str) -> std::borrow::Cow<'_, str> {
+/// Calls `parse` on a JSON string's text (decoded on the stack only when it
+/// has escapes), or on another value as written; `None` when it is too long
+/// to decode.
+fn with_text<T>(raw: &str, parse: impl FnOnce(&str) -> Option<T>) -> Option<T> {
     if !raw.starts_with('"') || !raw.contains('\\') {
-        return unquoted(raw).into();
+        return parse(unquoted(raw));
     }
-    let mut decoded = Vec::new();
-    string(raw, &mut decoded);
-    // Decoded from a str and whole characters: always UTF-8.
-    String::from_utf8(decoded)
-        .map(Into::into)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned().into())
+    let mut buf = [0u8; TEMPORAL_TEXT_MAX];
+    parse(json_string::unescape_into(raw, Nul::Drop, &mut buf)?)
 }
 
 /// jsonb's binary form: version 1, then the JSON text, mended.
 fn jsonb(raw: &str, out: &mut Vec<u8>) {
     out.push(1);
-    if !raw.contains("\\u") {
-        out.extend_from_slice(raw.as_bytes());
-        return;
-    }
-    // Backslashes occur only inside strings in valid JSON: each starts an escape.
-    let b = raw.as_bytes();
-    let (mut i, mut copied) = (0, 0);
-    while let Some(offset) = b[i..].iter().position(|c| *c == b'\\') {
-        i += offset;
-        if b.get(i + 1) != Some(&b'u') {
-            i += 2;
-            continue;
-        }
-        out.extend_from_slice(&b[copied..i]);
-        let used = match unicode_escape(&raw[i + 2..]) {
-            Escape::Char(_, used) => {
-                out.extend_from_slice(&b[i..i + 2 + used]);
-                used
-            }
-            Escape::Nul => 4,
-            Escape::LoneSurrogate => {
-                out.extend_from_slice(b"\\ufffd");
-                4
-            }
-        };
-        i += 2 + used;
-        copied = i;
-    }
-    out.extend_from_slice(&b[copied..]);
+    json_string::mend(raw, Nul::Drop, out);
 }
 
-/// Appends a JSON string's text, its escapes decoded.
+/// Appends a JSON string's text, its escapes decoded, mended.
 fn string(raw: &str, out: &mut Vec<u8>) {
-    let inner = &raw[1..raw.len().saturating_sub(1).max(1)];
-    let mut rest = inner;
-    while let Some(i) = rest.find('\\') {
-        out.extend_from_slice(&rest.as_bytes()[..i]);
-        let esc = rest.as_bytes().get(i + 1).copied();
-        rest = &rest[(i + 2).min(rest.len())..];
-        let decoded: &[u8] = match esc {
-            Some(b'"') => b"\"",
-            Some(b'\\') => b"\\",
-            Some(b'/') => b"/",
-            Some(b'b') => b"\x08",
-            Some(b'f') => b"\x0c",
-            Some(b'n') => b"\n",
-            Some(b'r') => b"\r",
-            Some(b't') => b"\t",
-            Some(b'u') => {
-                let used = match unicode_escape(rest) {
-                    Escape::Char(c, used) => {
-                        let mut buf = [0u8; 4];
-                        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                        used
-                    }
-                    Escape::Nul => 4,
-                    Escape::LoneSurrogate => {
-                        out.extend_from_slice("\u{fffd}".as_bytes());
-                        4
-                    }
-                };
-                rest = &rest[used.min(rest.len())..];
-                continue;
-            }
-            // Not valid JSON; the envelope check makes this unreachable.
-            _ => b"",
-        };
-        out.extend_from_slice(decoded);
-    }
-    out.extend_from_slice(rest.as_bytes());
-}
-
-enum Escape {
-    /// A character, and the bytes its escape took after `\u`.
-    Char(char, usize),
-    /// `\u0000`, which PostgreSQL text cannot hold.
-    Nul,
-    /// A surrogate without its pair.
-    LoneSurrogate,
-}
-
-/// The escape after `\u`: `XXXX`, or a surrogate pair `XXXX\uYYYY`.
-fn unicode_escape(rest: &str) -> Escape {
-    let unit = |s: &str| s.get(..4).and_then(|h| u16::from_str_radix(h, 16).ok());
-    let Some(first) = unit(rest) else {
-        return Escape::LoneSurrogate;
-    };
-    match first {
-        0 => Escape::Nul,
-        0xD800..=0xDBFF => {
-            let low = rest
-                .get(4..)
-                .and_then(|r| r.strip_prefix("\\u"))
-                .and_then(unit)
-                .filter(|low| (0xDC00..=0xDFFF).contains(low));
-            match low {
-                Some(low) => {
-                    let c =
-                        0x10000 + ((u32::from(first) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
-                    char::from_u32(c).map_or(Escape::LoneSurrogate, |c| Escape::Char(c, 10))
-                }
-                None => Escape::LoneSurrogate,
-            }
-        }
-        0xDC00..=0xDFFF => Escape::LoneSurrogate,
-        _ => char::from_u32(u32::from(first)).map_or(Escape::LoneSurrogate, |c| Escape::Char(c, 4)),
-    }
+    json_string::unescape(raw, Nul::Drop, out);
 }
 
 #[cfg(test)]

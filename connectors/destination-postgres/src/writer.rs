@@ -3,7 +3,7 @@
 use airbyte_postgres_common::ident;
 use airbyte_sdk::Error;
 use airbyte_sdk::destination::{Batch, StreamWriter};
-use airbyte_sdk::protocol::{ConfiguredAirbyteCatalog, DestinationSyncMode};
+use airbyte_sdk::protocol::{ConfiguredAirbyteCatalog, DestinationSyncMode, columns};
 use bytes::Bytes;
 use futures_util::SinkExt;
 use tokio_postgres::Client;
@@ -109,7 +109,7 @@ pub async fn open(
             )));
         }
         let write_table = if truncate {
-            let tmp = fit_with_suffix(&table, "_airbyte_tmp");
+            let tmp = fit_with_suffix(&table, columns::TMP_TABLE_SUFFIX);
             client
                 .batch_execute(&format!(
                     "DROP TABLE IF EXISTS {tmp_q}; CREATE TABLE {tmp_q} (LIKE {final_q} INCLUDING DEFAULTS)",
@@ -126,7 +126,7 @@ pub async fn open(
             table::dedup_index(&client, &schema, &write_table, &pk, cursor.as_deref()).await?;
         }
         let hard_delete = config.cdc_deletion_mode == CdcDeletionMode::HardDelete
-            && columns.iter().any(|c| c.json == "_ab_cdc_deleted_at");
+            && columns.iter().any(|c| c.json == columns::CDC_DELETED_AT);
         let encoder = RowEncoder::new(&columns, generation_id, configured.sync_id);
         targets.push(Target {
             schema,
@@ -151,12 +151,12 @@ pub async fn open(
 /// The columns of the rows [`RowEncoder`] writes, quoted and joined.
 fn copy_columns(target: &Target) -> String {
     let mut names = vec![
-        "_airbyte_raw_id".to_owned(),
-        "_airbyte_extracted_at".to_owned(),
-        "_airbyte_generation_id".to_owned(),
+        columns::RAW_ID.to_owned(),
+        columns::EXTRACTED_AT.to_owned(),
+        columns::GENERATION_ID.to_owned(),
     ];
     names.extend(target.columns.iter().map(|c| ident(&c.sql)));
-    names.push("_airbyte_meta".to_owned());
+    names.push(columns::META.to_owned());
     names.join(", ")
 }
 
@@ -213,12 +213,13 @@ impl StreamWriter for PgWriter {
                 .map(|c| ident(c))
                 .collect::<Vec<_>>()
                 .join(", ");
+            let (extracted_at, raw_id) = (columns::EXTRACTED_AT, columns::RAW_ID);
             let order = match &target.cursor {
                 Some(c) => format!(
-                    "{} DESC NULLS LAST, _airbyte_extracted_at DESC, _airbyte_raw_id DESC",
+                    "{} DESC NULLS LAST, {extracted_at} DESC, {raw_id} DESC",
                     ident(c)
                 ),
-                None => "_airbyte_extracted_at DESC, _airbyte_raw_id DESC".to_owned(),
+                None => format!("{extracted_at} DESC, {raw_id} DESC"),
             };
             let mut sql = format!(
                 "INSERT INTO {dest} ({column_list}) SELECT {column_list} FROM {copy_into};
@@ -233,7 +234,7 @@ impl StreamWriter for PgWriter {
                 let deleted = target
                     .columns
                     .iter()
-                    .find(|c| c.json == "_ab_cdc_deleted_at")
+                    .find(|c| c.json == columns::CDC_DELETED_AT)
                     .map(|c| ident(&c.sql))
                     .unwrap_or_default();
                 sql.push_str(&format!("DELETE FROM {dest} WHERE {deleted} IS NOT NULL AND ({pk}) IN (SELECT {pk} FROM {copy_into});"));
@@ -264,8 +265,9 @@ impl StreamWriter for PgWriter {
                 self.client
                     .execute(
                         &format!(
-                            "DELETE FROM {} WHERE _airbyte_generation_id IS NULL OR _airbyte_generation_id < $1",
-                            qualified(&target.schema, &target.table)
+                            "DELETE FROM {} WHERE {generation} IS NULL OR {generation} < $1",
+                            qualified(&target.schema, &target.table),
+                            generation = columns::GENERATION_ID
                         ),
                         &[&target.minimum_generation_id],
                     )

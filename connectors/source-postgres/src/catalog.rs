@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use airbyte_sdk::Error;
-use airbyte_sdk::protocol::{AirbyteStream, JsonObject, SyncMode};
+use airbyte_sdk::protocol::{AirbyteStream, JsonObject, SyncMode, columns};
 use serde_json::{Map, Value, json};
 use tokio_postgres::Client;
 
@@ -64,7 +64,7 @@ impl Table {
         }
         if cdc {
             stream.source_defined_cursor = Some(true);
-            stream.default_cursor_field = Some(vec!["_ab_cdc_lsn".to_owned()]);
+            stream.default_cursor_field = Some(vec![columns::CDC_LSN.to_owned()]);
         } else {
             stream.source_defined_cursor = Some(false);
         }
@@ -110,9 +110,8 @@ ORDER BY n.nspname, c.relname, array_position(i.indkey::int2[], a.attnum)"#;
 
 /// Every relation of `schemas`, with columns and primary keys.
 pub async fn tables(client: &Client, schemas: &[String]) -> Result<Vec<Table>, Error> {
-    let query_error = |e: tokio_postgres::Error| {
-        Error::transient("could not read the database catalog").with_source(e)
-    };
+    let query_error =
+        airbyte_postgres_common::sqlstate::query_error_fn("could not read the database catalog");
     let mut by_name: BTreeMap<(String, String), Table> = BTreeMap::new();
     for row in client
         .query(COLUMNS, &[&schemas])
@@ -168,6 +167,8 @@ pub async fn publication_tables(client: &Client, publication: &str) -> Result<Ve
             &[&publication],
         )
         .await
-        .map_err(|e| Error::transient("could not read the publication").with_source(e))?;
+        .map_err(airbyte_postgres_common::sqlstate::query_error_fn(
+            "could not read the publication",
+        ))?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }

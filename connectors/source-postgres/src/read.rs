@@ -14,21 +14,18 @@ use crate::row::{Column, unescape, write_row};
 /// Pages per ctid chunk (8 MiB of heap with the default block size).
 const CTID_CHUNK_PAGES: i64 = 1024;
 
-/// A failed query on `table`, as "`doing` schema.table failed: ...".
+/// A failed query on `table`, as "`doing` schema.table failed: ...", with
+/// the failure type of its SQLSTATE ([`airbyte_postgres_common::sqlstate`]).
+/// One builder for reads and CDC snapshots.
 pub fn query_error<'a>(
     table: &'a Table,
     doing: &'a str,
 ) -> impl Fn(tokio_postgres::Error) -> Error + 'a {
     move |e| {
-        let detail = e
-            .as_db_error()
-            .map(|d| d.message().to_owned())
-            .unwrap_or_else(|| e.to_string());
-        Error::transient(format!(
-            "{doing} {}.{} failed: {detail}",
-            table.schema, table.name
-        ))
-        .with_source(e)
+        airbyte_postgres_common::sqlstate::query_error(
+            format_args!("{doing} {}.{} failed", table.schema, table.name),
+            e,
+        )
     }
 }
 

@@ -1,5 +1,6 @@
 //! PostgreSQL types → Airbyte JSON Schema, and how each value is written.
 
+use airbyte_sdk::protocol::columns;
 use serde_json::{Value, json};
 
 /// How a column's text value becomes JSON.
@@ -142,8 +143,8 @@ fn scalar_schema(typname: &str, scale: Option<i32>, typtype: &str, in_array: boo
 /// The schemas of the CDC metadata columns.
 pub fn cdc_columns() -> [(&'static str, Value); 3] {
     [
-        ("_ab_cdc_lsn", json!({"type": ["null", "number"]})),
-        ("_ab_cdc_updated_at", json!({"type": ["null", "string"]})),
-        ("_ab_cdc_deleted_at", json!({"type": ["null", "string"]})),
+        (columns::CDC_LSN, json!({"type": ["null", "number"]})),
+        (columns::CDC_UPDATED_AT, json!({"type": ["null", "string"]})),
+        (columns::CDC_DELETED_AT, json!({"type": ["null", "string"]})),
     ]
 }

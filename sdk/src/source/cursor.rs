@@ -5,6 +5,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::value::temporal::{self, Timestamp};
+use crate::value::{self, Range};
+
 /// When a stream should emit a state: after `records` records or after
 /// `interval`, whichever comes first.
 ///
@@ -43,6 +46,8 @@ impl CheckpointPolicy {
 
 /// A cursor value, compared by its type: integers and decimals numerically
 /// (exactly, at any precision), timestamps as instants, text as text.
+/// Decimals and instants are read by [`crate::value`]: one calendar, so
+/// `2024-02-30` is no timestamp (it compares as text).
 ///
 /// ```
 /// use airbyte_sdk::source::CursorValue;
@@ -54,13 +59,15 @@ impl CheckpointPolicy {
 /// let a = CursorValue::timestamp("2024-01-01T10:00:00+02:00").unwrap();
 /// let b = CursorValue::timestamp("2024-01-01T08:00:00Z").unwrap();
 /// assert_eq!(a.cmp(&b), std::cmp::Ordering::Equal);
+/// // A day that does not exist is not a timestamp.
+/// assert!(CursorValue::timestamp("2024-02-30").is_none());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum CursorValue {
     /// An integer.
     Integer(i128),
-    /// An exact decimal, as text (`-12.340`).
+    /// An exact decimal, as text (`-12.340`, `1.5e3`, `+.5`).
     Decimal(String),
     /// A timestamp or date, as RFC 3339 text; compared as an instant.
     Timestamp(String),
@@ -74,7 +81,9 @@ impl CursorValue {
         parse_decimal(text).map(|_| CursorValue::Decimal(text.to_owned()))
     }
 
-    /// A timestamp (or a date) from RFC 3339 text, if it is one.
+    /// A timestamp (or a date) from RFC 3339 text, if it is one: any date,
+    /// time and offset that PostgreSQL or Snowflake accepts
+    /// ([`Range::CURSOR`]), to the nanosecond.
     pub fn timestamp(text: &str) -> Option<Self> {
         parse_instant(text).map(|_| CursorValue::Timestamp(text.to_owned()))
     }
@@ -91,8 +100,8 @@ impl Ord for CursorValue {
         use CursorValue::*;
         match (self, other) {
             (Integer(a), Integer(b)) => a.cmp(b),
-            (Integer(a), Decimal(b)) => cmp_decimal(&a.to_string(), b),
-            (Decimal(a), Integer(b)) => cmp_decimal(a, &b.to_string()),
+            (Integer(a), Decimal(b)) => cmp_integer_decimal(*a, b),
+            (Decimal(a), Integer(b)) => cmp_integer_decimal(*b, a).reverse(),
             (Decimal(a), Decimal(b)) => cmp_decimal(a, b),
             (Timestamp(a), Timestamp(b)) => match (parse_instant(a), parse_instant(b)) {
                 (Some(x), Some(y)) => x.cmp(&y),
@@ -113,88 +122,100 @@ fn rank(v: &CursorValue) -> u8 {
     }
 }
 
-/// (negative, integer digits without leading zeros, fraction digits without trailing zeros)
-fn parse_decimal(text: &str) -> Option<(bool, String, String)> {
-    let (neg, rest) = match text.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, text.strip_prefix('+').unwrap_or(text)),
-    };
-    let (int, frac) = rest.split_once('.').unwrap_or((rest, ""));
-    if int.is_empty() && frac.is_empty()
-        || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let int = int.trim_start_matches('0').to_owned();
-    let frac = frac.trim_end_matches('0').to_owned();
-    let zero = int.is_empty() && frac.is_empty();
-    Some((neg && !zero, int, frac))
+/// A cursor decimal: JSON's grammar, or a database's (`+1`, `.5`, `5.`).
+fn parse_decimal(text: &str) -> Option<value::Decimal<'_>> {
+    value::Decimal::parse_text(text)
 }
 
 fn cmp_decimal(a: &str, b: &str) -> Ordering {
-    let (Some(x), Some(y)) = (parse_decimal(a), parse_decimal(b)) else {
-        return a.cmp(b);
-    };
-    let magnitude =
-        x.1.len()
-            .cmp(&y.1.len())
-            .then_with(|| x.1.cmp(&y.1))
-            .then_with(|| x.2.cmp(&y.2));
-    match (x.0, y.0) {
-        (false, false) => magnitude,
-        (true, true) => magnitude.reverse(),
-        (true, false) => Ordering::Less,
-        (false, true) => Ordering::Greater,
+    match (parse_decimal(a), parse_decimal(b)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        _ => a.cmp(b),
     }
 }
 
-/// An RFC 3339 timestamp or a date as (UTC seconds since year 0, nanoseconds).
-fn parse_instant(text: &str) -> Option<(i64, u32)> {
-    let b = text.as_bytes();
-    let num = |s: &[u8]| -> Option<i64> { std::str::from_utf8(s).ok()?.parse().ok() };
-    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
+/// An integer against a decimal's text, written on the stack.
+fn cmp_integer_decimal(a: i128, b: &str) -> Ordering {
+    let mut buf = [0u8; 40];
+    match (parse_decimal(integer_text(a, &mut buf)), parse_decimal(b)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        _ => a.to_string().as_str().cmp(b),
     }
-    let (y, m, d) = (num(&b[..4])?, num(&b[5..7])?, num(&b[8..10])?);
-    let days = days_from_civil(y, m, d);
-    let mut secs = days * 86_400;
-    let mut nanos = 0u32;
-    if b.len() > 10 {
-        if !matches!(b[10], b'T' | b't' | b' ') || b.len() < 19 {
-            return None;
-        }
-        let (h, mi, s) = (num(&b[11..13])?, num(&b[14..16])?, num(&b[17..19])?);
-        secs += h * 3600 + mi * 60 + s;
-        let mut rest = &b[19..];
-        if let Some(frac) = rest.strip_prefix(b".") {
-            let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
-            let digits = &frac[..n.min(9)];
-            nanos = num(digits).unwrap_or(0) as u32 * 10u32.pow(9 - digits.len() as u32);
-            rest = &frac[n..];
-        }
-        match rest {
-            [] | [b'Z'] | [b'z'] => {}
-            [sign @ (b'+' | b'-'), oh1, oh2, b':', om1, om2] => {
-                let offset = num(&[*oh1, *oh2])? * 3600 + num(&[*om1, *om2])? * 60;
-                secs -= if *sign == b'+' { offset } else { -offset };
-            }
-            [sign @ (b'+' | b'-'), oh1, oh2] => {
-                let offset = num(&[*oh1, *oh2])? * 3600;
-                secs -= if *sign == b'+' { offset } else { -offset };
-            }
-            _ => return None,
-        }
-    }
-    Some((secs, nanos))
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// The decimal digits of `n`, in `buf`.
+fn integer_text(n: i128, buf: &mut [u8; 40]) -> &str {
+    let mut i = buf.len();
+    let mut m = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    // Only ASCII digits and a sign were written.
+    std::str::from_utf8(&buf[i..]).unwrap_or_default()
+}
+
+/// A timestamp (or a date) as an instant, with the widest range: any value
+/// PostgreSQL or Snowflake accepts, to the nanosecond; `2024-02-30` is none.
+fn parse_instant(text: &str) -> Option<Timestamp> {
+    temporal::timestamp_tz(text, &Range::CURSOR)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_render_exactly() {
+        let mut buf = [0u8; 40];
+        for n in [0, 7, -7, 10, i128::MAX, i128::MIN] {
+            assert_eq!(integer_text(n, &mut buf), n.to_string());
+        }
+    }
+
+    #[test]
+    fn instants_follow_the_calendar() {
+        assert!(parse_instant("2024-02-29T00:00:00Z").is_some());
+        assert!(parse_instant("2024-02-30T00:00:00Z").is_none());
+        assert!(parse_instant("2024-02-30").is_none());
+        assert!(parse_instant("2023-02-29").is_none());
+        assert_eq!(
+            parse_instant("2024-02-29T23:59:60Z"),
+            parse_instant("2024-03-01T00:00:00Z")
+        );
+        assert_eq!(
+            parse_instant("2024-02-29T24:00:00Z"),
+            parse_instant("2024-03-01")
+        );
+        assert!(parse_instant("2024-02-29T24:00:01Z").is_none());
+        assert!(parse_instant("0000-01-01T00:00:00Z").is_some());
+        assert_eq!(parse_instant("0001-01-01 BC"), parse_instant("0000-01-01"));
+    }
+
+    #[test]
+    fn mixed_numbers_compare_numerically() {
+        let cmp = |a: CursorValue, b: CursorValue| a.cmp(&b);
+        let dec = |t: &str| CursorValue::decimal(t).expect(t);
+        assert_eq!(
+            cmp(CursorValue::Integer(10), dec("9.99")),
+            Ordering::Greater
+        );
+        assert_eq!(cmp(dec("9.99"), CursorValue::Integer(10)), Ordering::Less);
+        assert_eq!(
+            cmp(CursorValue::Integer(-3), dec("-3.000")),
+            Ordering::Equal
+        );
+        assert_eq!(cmp(dec("+.5"), dec("0.50")), Ordering::Equal);
+        assert_eq!(cmp(dec("1e2"), CursorValue::Integer(100)), Ordering::Equal);
+        assert_eq!(cmp(dec("-0"), dec("0.0")), Ordering::Equal);
+        assert!(CursorValue::decimal("1.2.3").is_none());
+    }
 }

@@ -16,6 +16,7 @@
 use std::collections::HashMap;
 
 use airbyte_sdk::Error;
+use airbyte_sdk::protocol::columns;
 use airbyte_sdk::source::StreamOutput;
 
 use super::pgoutput::{Datum, Message, OldKind, Relation};
@@ -275,11 +276,14 @@ fn write_data(
             }
         }
     }
-    buf.extend_from_slice(b"\"_ab_cdc_lsn\":");
+    json_key(buf, columns::CDC_LSN);
     buf.extend_from_slice(meta.lsn.to_string().as_bytes());
-    buf.extend_from_slice(b",\"_ab_cdc_updated_at\":\"");
+    buf.push(b',');
+    json_key(buf, columns::CDC_UPDATED_AT);
+    buf.push(b'"');
     buf.extend_from_slice(meta.commit_time.as_bytes());
-    buf.extend_from_slice(b"\",\"_ab_cdc_deleted_at\":");
+    buf.extend_from_slice(b"\",");
+    json_key(buf, columns::CDC_DELETED_AT);
     if op == Op::Delete {
         buf.push(b'"');
         buf.extend_from_slice(meta.commit_time.as_bytes());
@@ -289,6 +293,13 @@ fn write_data(
     }
     buf.push(b'}');
     bad
+}
+
+/// `"name":`, for a name that needs no escaping.
+fn json_key(buf: &mut Vec<u8>, name: &str) {
+    buf.push(b'"');
+    buf.extend_from_slice(name.as_bytes());
+    buf.extend_from_slice(b"\":");
 }
 
 #[cfg(test)]

@@ -43,9 +43,9 @@ pub async fn check(client: &Client, config: &PostgresConfig) -> Result<(), Error
     else {
         return Ok(());
     };
-    let q = |e: tokio_postgres::Error| {
-        Error::transient("could not check the replication settings").with_source(e)
-    };
+    let q = airbyte_postgres_common::sqlstate::query_error_fn(
+        "could not check the replication settings",
+    );
     let wal_level: String = client
         .query_one("SHOW wal_level", &[])
         .await

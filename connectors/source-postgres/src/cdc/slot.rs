@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use airbyte_sdk::Error;
 use tokio_postgres::Client;
-use tokio_postgres::error::SqlState;
 
 use super::state::{lsn_text, parse_lsn};
 use super::stream::MARKER_PREFIX;
@@ -14,20 +13,10 @@ use super::stream::MARKER_PREFIX;
 /// walsender of the previous sync, still exiting).
 const SLOT_BUSY_WAIT: Duration = Duration::from_secs(15);
 
+/// A failed statement on the slot, with the failure type of its SQLSTATE
+/// (55006 object_in_use, a slot held by another process, is transient).
 fn sql_error(what: &'static str) -> impl Fn(tokio_postgres::Error) -> Error {
-    move |e| {
-        let detail = e
-            .as_db_error()
-            .map(|d| d.message().to_owned())
-            .unwrap_or_else(|| e.to_string());
-        if e.code() == Some(&SqlState::OBJECT_IN_USE) {
-            return Error::transient(format!(
-                "{what}: {detail} (the replication slot is in use by another process)"
-            ))
-            .with_source(e);
-        }
-        Error::transient(format!("{what}: {detail}")).with_source(e)
-    }
+    airbyte_postgres_common::sqlstate::query_error_fn(what)
 }
 
 /// The slot's `confirmed_flush_lsn`, once no process holds the slot.

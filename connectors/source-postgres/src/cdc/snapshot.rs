@@ -19,6 +19,7 @@
 //! the copy starts.
 
 use airbyte_sdk::Error;
+use airbyte_sdk::protocol::columns;
 use airbyte_sdk::source::{SourceOutput, StreamOutput};
 use futures_util::{StreamExt, pin_mut};
 use tokio_postgres::Client;
@@ -97,10 +98,11 @@ impl Snapshot<'_> {
         let at: String = row.get(0);
         let lsn_json = self.cdc.unwrap_or_default().to_string();
         let at_json = serde_json::to_string(&at).unwrap_or_default();
+        let keys = columns::CDC_POSTGRES.map(|c| format!("\"{c}\":"));
         let cdc_extra: [(&[u8], &[u8]); 3] = [
-            (b"\"_ab_cdc_lsn\":", lsn_json.as_bytes()),
-            (b"\"_ab_cdc_updated_at\":", at_json.as_bytes()),
-            (b"\"_ab_cdc_deleted_at\":", b"null"),
+            (keys[0].as_bytes(), lsn_json.as_bytes()),
+            (keys[1].as_bytes(), at_json.as_bytes()),
+            (keys[2].as_bytes(), b"null"),
         ];
         let extra: &[(&[u8], &[u8])] = if self.cdc.is_some() { &cdc_extra } else { &[] };
 

@@ -29,6 +29,7 @@ use airbyte_sdk::protocol::{
     AirbyteStateMessage, AirbyteStateStats, AirbyteStreamState, JsonObject, StreamDescriptor,
 };
 use airbyte_sdk::source::{CheckpointPolicy, InputState, SourceOutput};
+use airbyte_sdk::value::temporal::Timestamp;
 use serde_json::{Map, Value, json};
 
 /// `X/Y` (hexadecimal halves), as PostgreSQL prints an LSN.
@@ -42,29 +43,16 @@ pub fn parse_lsn(text: &str) -> Option<u64> {
     Some((u64::from_str_radix(hi, 16).ok()? << 32) | u64::from_str_radix(lo, 16).ok()?)
 }
 
-/// Microseconds since 2000-01-01 UTC (PostgreSQL's epoch) → RFC 3339 UTC with microseconds.
+/// Microseconds since 2000-01-01 UTC (PostgreSQL's epoch) → RFC 3339 UTC
+/// with microseconds, by the SDK's calendar.
 pub fn pg_time_rfc3339(micros: i64) -> String {
     const PG_EPOCH_UNIX_SECS: i64 = 946_684_800;
-    let secs = micros.div_euclid(1_000_000) + PG_EPOCH_UNIX_SECS;
-    let frac = micros.rem_euclid(1_000_000);
-    let days = secs.div_euclid(86_400);
-    let of_day = secs.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{frac:06}Z",
-        of_day / 3600,
-        of_day % 3600 / 60,
-        of_day % 60
-    )
+    Timestamp {
+        seconds: micros.div_euclid(1_000_000) + PG_EPOCH_UNIX_SECS,
+        nanos: micros.rem_euclid(1_000_000) as u32 * 1000,
+    }
+    .rfc3339(6)
+    .to_string()
 }
 
 /// Where a stream starts, from its input state.
@@ -321,6 +309,42 @@ mod tests {
         assert_eq!(
             pg_time_rfc3339((unix - 946_684_800) * 1_000_000 + 789_012),
             "2024-02-29T12:34:56.789012Z"
+        );
+    }
+
+    /// The SDK's calendar edge cases: every UTC instant PostgreSQL accepts,
+    /// written as a commit time here, reads back as the same instant, to
+    /// the SDK's parser and to its cursor comparison.
+    #[test]
+    fn commit_times_agree_with_the_sdk_calendar() {
+        use airbyte_sdk::source::CursorValue;
+        use airbyte_sdk::value::Range;
+        use airbyte_sdk::value::cases::{CASES, Kind};
+        use airbyte_sdk::value::temporal;
+        let mut checked = 0;
+        for case in CASES.iter().filter(|c| c.kind == Kind::TimestampTz) {
+            let Some(nanos) = case.postgres else { continue };
+            let micros = i64::try_from(nanos / 1000 - 946_684_800_000_000).expect("in range");
+            let text = pg_time_rfc3339(micros);
+            let back = temporal::timestamp_tz(&text, &Range::POSTGRES).expect(&text);
+            assert_eq!(back.nanos_since_epoch(), nanos, "{} as {text}", case.text);
+            let written = CursorValue::timestamp(&text).expect("a cursor");
+            let original = CursorValue::timestamp(case.text).expect("a cursor");
+            let exact = temporal::timestamp_tz(case.text, &Range::CURSOR).expect("cursor range");
+            if exact.nanos_since_epoch() == nanos {
+                assert_eq!(
+                    original.cmp(&written),
+                    std::cmp::Ordering::Equal,
+                    "{} vs {text}",
+                    case.text
+                );
+            }
+            checked += 1;
+        }
+        assert!(checked >= 10, "{checked}");
+        assert_eq!(
+            pg_time_rfc3339(-211_813_488_000_000_000),
+            "4714-11-24T00:00:00.000000Z BC"
         );
     }
 

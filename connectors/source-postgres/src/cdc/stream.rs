@@ -94,6 +94,13 @@ pub fn classify(e: PgWireError, slot: &str, publication: &str) -> Error {
         )),
         (PgWireError::Auth(_), _) | (PgWireError::Tls(_), _) => Error::config(format!("the replication connection failed: {text}")),
         (PgWireError::Io(_) | PgWireError::Task(_), _) => Error::transient(format!("the replication connection failed: {text}")),
+        (PgWireError::Server(_), code) if !code.is_empty() => {
+            let rule = airbyte_postgres_common::sqlstate::rule_for_sqlstate(code);
+            airbyte_postgres_common::sqlstate::error_of(
+                rule.failure,
+                format!("replication failed: {text} — {}", rule.explanation),
+            )
+        }
         _ => Error::transient(format!("replication failed: {text}")),
     }
     .with_source(e)
