@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 use airbyte_acceptance_tests::{Connector, Invocation, Pod, pod};
 use airbyte_sdk::protocol::ConnectionStatus;
 use airbyte_sdk::testkit::Output;
-use platform::{Steps, docker, images, network, writable_dir};
+use platform::{Image, Network, Steps, docker, images, network, writable_dir};
 use serde_json::json;
 use verbs::{SchemaGuard, destination_verbs, operation, pod_on, source_verbs};
 
@@ -52,6 +52,35 @@ const PACKAGE_MANAGERS: &[&str] = &[
 ];
 /// The utilities the launcher's scripts use.
 const LAUNCHER_TOOLS: &[&str] = &["sh", "touch", "sleep", "cat", "mkfifo", "test", "["];
+
+/// `docker run` arguments for `sh -c script` in the image as the launcher
+/// runs it: read-only root, on the test network, `mount` at the config folder
+/// (its working directory).
+fn launcher_run<'a>(
+    network: &'a Network,
+    mount: &'a str,
+    image: &'a Image,
+    script: &'a str,
+) -> [&'a str; 16] {
+    [
+        "run",
+        "--rm",
+        "--pull",
+        "never",
+        "--read-only",
+        "--network",
+        &network.name,
+        "--workdir",
+        pod::CONFIG_DIR,
+        "-v",
+        mount,
+        "--entrypoint",
+        "sh",
+        &image.image,
+        "-c",
+        script,
+    ]
+}
 
 #[test]
 fn every_image_meets_the_launchers_constraints() {
@@ -101,24 +130,7 @@ echo ok | cat"#,
             config = pod::CONFIG_DIR,
         );
         let mount = format!("{}:{}", volume.path().display(), pod::CONFIG_DIR);
-        let (code, out, err) = docker(&[
-            "run",
-            "--rm",
-            "--pull",
-            "never",
-            "--read-only",
-            "--network",
-            &network.name,
-            "--workdir",
-            pod::CONFIG_DIR,
-            "-v",
-            &mount,
-            "--entrypoint",
-            "sh",
-            &image.image,
-            "-c",
-            &script,
-        ]);
+        let (code, out, err) = docker(&launcher_run(&network, &mount, &image, &script));
         assert_eq!(
             (code, out.trim()),
             (0, "ok"),
@@ -185,47 +197,24 @@ fn every_image_answers_each_verb_as_the_launcher_runs_it() {
         );
 
         // check, succeeded and failed
-        let out = operation(
+        assert_check(
             &image,
             &network,
-            &Invocation::new("check").config(&good),
+            &good,
             local.path(),
-        );
-        let status = out.connection_status().unwrap_or_else(|| {
-            panic!(
-                "{} check: no CONNECTION_STATUS:\n{}",
-                image.image, out.stderr
-            )
-        });
-        assert_eq!(
-            (status.status, out.exit_code),
-            (ConnectionStatus::Succeeded, 0),
-            "{} check: {:?}",
-            image.image,
-            status.message
+            ConnectionStatus::Succeeded,
+            "check",
         );
         steps.record(&image.name, "check (good config)", "SUCCEEDED, exit 0 ✓");
         if let Some(path) = platform::connection_config_path(&image, "failed") {
             let bad = platform::container_config(&path, &network, &run_id);
-            let out = operation(
+            assert_check(
                 &image,
                 &network,
-                &Invocation::new("check").config(&bad),
+                &bad,
                 local.path(),
-            );
-            let status = out.connection_status().unwrap_or_else(|| {
-                panic!(
-                    "{} check: no CONNECTION_STATUS:\n{}",
-                    image.image, out.stderr
-                )
-            });
-            assert_eq!(
-                (status.status, out.exit_code),
-                (ConnectionStatus::Failed, 0),
-                "{} check with {}: {:?}",
-                image.image,
-                path.display(),
-                status.message
+                ConnectionStatus::Failed,
+                &format!("check with {}", path.display()),
             );
             let file = path.file_name().unwrap_or_default().to_string_lossy();
             steps.record(&image.name, &format!("check ({file})"), "FAILED, exit 0 ✓");
@@ -237,6 +226,37 @@ fn every_image_answers_each_verb_as_the_launcher_runs_it() {
             destination_verbs(&image, &network, &good, &run_id, local.path(), &steps);
         }
     }
+}
+
+/// `check` with `config` in a connector pod: a CONNECTION_STATUS of
+/// `expected`, and exit 0; `label` names the check in the failure message.
+fn assert_check(
+    image: &Image,
+    network: &Network,
+    config: &serde_json::Value,
+    local: &std::path::Path,
+    expected: ConnectionStatus,
+    label: &str,
+) {
+    let out = operation(
+        image,
+        network,
+        &Invocation::new("check").config(config),
+        local,
+    );
+    let status = out.connection_status().unwrap_or_else(|| {
+        panic!(
+            "{} check: no CONNECTION_STATUS:\n{}",
+            image.image, out.stderr
+        )
+    });
+    assert_eq!(
+        (status.status, out.exit_code),
+        (expected, 0),
+        "{} {label}: {:?}",
+        image.image,
+        status.message
+    );
 }
 
 /// The older launcher's script (`entrypoints/sync/main.sh`): a trap that
@@ -285,26 +305,7 @@ echo "EXIT_STATUS: $EXIT_STATUS"
 exit $EXIT_STATUS"#;
         let mount = format!("{}:{}", volume.path().display(), pod::CONFIG_DIR);
         let mut child = std::process::Command::new("docker")
-            .args([
-                "run",
-                "--rm",
-                "--pull",
-                "never",
-                "--read-only",
-                "--network",
-                &network.name,
-            ])
-            .args([
-                "--workdir",
-                pod::CONFIG_DIR,
-                "-v",
-                &mount,
-                "--entrypoint",
-                "sh",
-                &image.image,
-                "-c",
-                script,
-            ])
+            .args(launcher_run(&network, &mount, &image, script))
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())

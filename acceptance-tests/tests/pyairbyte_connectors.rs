@@ -31,22 +31,6 @@ const STREAMS: [(&str, &str); 3] = [
     ("film", "film_id"),
 ];
 
-/// A workspace binary, beside this test's executable.
-fn binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("the test's own path");
-    let path = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps/<test>")
-        .join(name);
-    assert!(
-        path.is_file(),
-        "{} is missing: run `cargo build --release -p {name}` (`cargo test --release --workspace` builds it)",
-        path.display()
-    );
-    path
-}
-
 /// Runs a phase of the script; returns what it wrote to its result file.
 fn pyairbyte(dir: &TestDir, phase: &str, args: &Value) -> Value {
     let python = venv_program("AIRBYTE_TEST_PYAIRBYTE_PYTHON", "pyairbyte", "bin/python");

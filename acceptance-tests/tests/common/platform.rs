@@ -136,9 +136,10 @@ pub fn network() -> Network {
 }
 
 impl Network {
-    /// `psql -Atc sql` on `database` in the server's container.
-    pub fn psql(&self, database: &str, sql: &str) -> String {
-        let (code, out, err) = docker(&[
+    /// `psql -Atc sql` on `database` in the server's container: (exit code,
+    /// stdout, stderr), for cleanup that may fail.
+    pub fn try_psql(&self, database: &str, sql: &str) -> (i32, String, String) {
+        docker(&[
             "exec",
             "-e",
             "PGHOST=/tmp",
@@ -153,7 +154,12 @@ impl Network {
             database,
             "-Atc",
             sql,
-        ]);
+        ])
+    }
+
+    /// `psql -Atc sql` on `database` in the server's container, which must succeed.
+    pub fn psql(&self, database: &str, sql: &str) -> String {
+        let (code, out, err) = self.try_psql(database, sql);
         assert_eq!(
             code, 0,
             "psql -d {database} -c {sql:?} in {} failed ({NETWORK_HINT}): {err}",
@@ -182,20 +188,10 @@ pub struct Database {
 
 impl Drop for Database {
     fn drop(&mut self) {
-        let _ = docker(&[
-            "exec",
-            "-e",
-            "PGHOST=/tmp",
-            "-e",
-            "PGUSER=postgres",
-            &self.network.pg_container,
-            "psql",
-            "-X",
-            "-d",
+        let _ = self.network.try_psql(
             "postgres",
-            "-c",
             &format!("drop database if exists \"{}\" with (force)", self.name),
-        ]);
+        );
     }
 }
 

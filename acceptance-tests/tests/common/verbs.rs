@@ -10,7 +10,7 @@ use airbyte_sdk::protocol::FailureType;
 use airbyte_sdk::testkit::Output;
 use serde_json::{Value, json};
 
-use crate::platform::{self, Image, Network, Steps, docker};
+use crate::platform::{self, Image, Network, Steps};
 
 /// The image as a launcher-style pod on the test network.
 pub fn pod_on(image: &Image, network: &Network) -> Pod {
@@ -151,24 +151,13 @@ impl SchemaGuard {
 impl Drop for SchemaGuard {
     fn drop(&mut self) {
         if let Some(schema) = &self.schema {
-            let database = "postgres";
-            let _ = docker(&[
-                "exec",
-                "-e",
-                "PGHOST=/tmp",
-                "-e",
-                "PGUSER=postgres",
-                &self.network.pg_container,
-                "psql",
-                "-X",
-                "-d",
-                database,
-                "-c",
+            let _ = self.network.try_psql(
+                "postgres",
                 &format!(
                     "drop schema if exists \"{}\" cascade",
                     schema.replace('"', "\"\"")
                 ),
-            ]);
+            );
         }
     }
 }

@@ -11,6 +11,22 @@ use std::time::{Duration, Instant};
 pub use airbyte_postgres_common::testing::{connect, fresh_db, host_port, runtime};
 use serde_json::Value;
 
+/// A workspace binary, beside this test's executable.
+pub fn binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test's own path");
+    let path = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps/<test>")
+        .join(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: run `cargo build --release -p {name}` (`cargo test --release --workspace` builds it)",
+        path.display()
+    );
+    path
+}
+
 /// A program of a test venv: `$var` if set, else `<venv>/<relative>` (see
 /// `airbyte_sdk::testkit::test_venv`). Panics with how to install it.
 pub fn venv_program(var: &str, venv: &str, relative: &str) -> PathBuf {

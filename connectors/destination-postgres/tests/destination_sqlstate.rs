@@ -7,33 +7,11 @@ mod common;
 
 use std::time::Duration;
 
+use airbyte_postgres_common::testing::{Cleanup, create_login_role};
 use airbyte_sdk::protocol::{ConnectionStatus, FailureType};
 use airbyte_sdk::testkit::{Output, TestDir, run_binary};
 use common::*;
 use serde_json::json;
-
-/// Drops a test's database (and role) at the end, even when an assertion failed.
-struct Cleanup {
-    db: &'static str,
-    role: Option<String>,
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let (db, role) = (self.db, self.role.take());
-        runtime().block_on(async move {
-            let admin = connect("postgres").await;
-            let _ = admin
-                .batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-                .await;
-            if let Some(role) = role {
-                let _ = admin
-                    .batch_execute(&format!("DROP ROLE IF EXISTS {role}"))
-                    .await;
-            }
-        });
-    }
-}
 
 /// The only TRACE error of a failed run, as (failure type, message).
 fn the_error(out: &Output) -> (Option<FailureType>, String) {
@@ -73,13 +51,7 @@ fn writing_without_create_privilege_is_a_config_error() {
     };
     runtime().block_on(async {
         let client = fresh_db(db).await;
-        let admin = connect("postgres").await;
-        admin
-            .batch_execute(&format!(
-                "DROP ROLE IF EXISTS {writer}; CREATE ROLE {writer} LOGIN PASSWORD '{password}'"
-            ))
-            .await
-            .expect("create the role");
+        create_login_role(&writer, password).await;
         // The schema exists; the writer may use it but not create in it, nor in the database.
         client
             .batch_execute(&format!(

@@ -75,3 +75,39 @@ pub async fn fresh_db(name: &str, template: Option<&str>) -> Client {
         .unwrap_or_else(|e| panic!("cannot create database {name}: {e}"));
     connect(name).await
 }
+
+/// Drops a test's database (and role) at the end, even when an assertion failed.
+pub struct Cleanup {
+    /// The database to drop.
+    pub db: &'static str,
+    /// The role to drop after it, if any.
+    pub role: Option<String>,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let (db, role) = (self.db, self.role.take());
+        runtime().block_on(async move {
+            let admin = connect("postgres").await;
+            let _ = admin
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+                .await;
+            if let Some(role) = role {
+                let _ = admin
+                    .batch_execute(&format!("DROP ROLE IF EXISTS {role}"))
+                    .await;
+            }
+        });
+    }
+}
+
+/// A login role `role` with `password` on the test server (dropped first if it exists).
+pub async fn create_login_role(role: &str, password: &str) {
+    connect("postgres")
+        .await
+        .batch_execute(&format!(
+            "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN PASSWORD '{password}'"
+        ))
+        .await
+        .expect("create the role");
+}

@@ -8,6 +8,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use airbyte_postgres_common::testing::{Cleanup, create_login_role};
 use airbyte_sdk::protocol::{AirbyteStreamStatus, FailureType};
 use airbyte_sdk::testkit::{Output, TestDir};
 use common::*;
@@ -16,29 +17,6 @@ use serde_json::json;
 /// A role name unique to this run (roles are global to the cluster).
 fn role(label: &str) -> String {
     format!("src_sqlstate_{label}_{}", std::process::id())
-}
-
-/// Drops a test's database (and role) at the end, even when an assertion failed.
-struct Cleanup {
-    db: &'static str,
-    role: Option<String>,
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let (db, role) = (self.db, self.role.take());
-        runtime().block_on(async move {
-            let admin = connect("postgres").await;
-            let _ = admin
-                .batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-                .await;
-            if let Some(role) = role {
-                let _ = admin
-                    .batch_execute(&format!("DROP ROLE IF EXISTS {role}"))
-                    .await;
-            }
-        });
-    }
 }
 
 /// The only TRACE error of `out`, as (failure type, message); the run must have failed.
@@ -60,13 +38,7 @@ fn permission_denied_is_a_config_error() {
     };
     runtime().block_on(async {
         let client = fresh_db(db, None).await;
-        let admin = connect("postgres").await;
-        admin
-            .batch_execute(&format!(
-                "DROP ROLE IF EXISTS {reader}; CREATE ROLE {reader} LOGIN PASSWORD '{password}'"
-            ))
-            .await
-            .expect("create the role");
+        create_login_role(&reader, password).await;
         // SELECT on locked.t, but no USAGE on schema locked; no SELECT at all on public.hidden.
         client
             .batch_execute(&format!(
