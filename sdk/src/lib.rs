@@ -44,9 +44,9 @@
 //!         out: &mut StreamOutput,
 //!     ) -> Result<(), Error> {
 //!         for n in 0..config.up_to {
-//!             out.record(&airbyte_sdk::__private::serde_json::json!({ "n": n }))?;
+//!             out.record(&airbyte_sdk::serde_json::json!({ "n": n }))?;
 //!         }
-//!         out.checkpoint_value(&airbyte_sdk::__private::serde_json::json!({ "done": true }))
+//!         out.checkpoint_value(&airbyte_sdk::serde_json::json!({ "done": true }))
 //!     }
 //! }
 //!
@@ -68,6 +68,10 @@
 pub use airbyte_protocol as protocol;
 pub use airbyte_sdk_macros::config;
 pub use async_trait::async_trait;
+/// The `serde_json` this SDK is built with, so a connector can build records
+/// and states (`airbyte_sdk::serde_json::json!`) without its own dependency
+/// or a version mismatch.
+pub use serde_json;
 pub use tracing;
 
 mod config;
@@ -127,6 +131,11 @@ macro_rules! destination_main {
     };
 }
 
+/// Not public API: re-exports for the code that `airbyte-sdk-macros`
+/// generates, its only user. It may change in any release, and is versioned
+/// together with the macros crate (whose expansions name it); user code
+/// should use [`serde_json`](crate::serde_json) and the other public
+/// re-exports instead.
 #[doc(hidden)]
 pub mod __private {
     pub use schemars;

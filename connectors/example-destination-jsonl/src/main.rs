@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use airbyte_sdk::destination::{Batch, StreamWriter};
 use airbyte_sdk::protocol::{ConfiguredAirbyteCatalog, DestinationSyncMode};
+use airbyte_sdk::serde_json::{self, Value, value::RawValue};
+use airbyte_sdk::source::CursorValue;
 use airbyte_sdk::{Destination, Error, SpecOptions};
-
-use airbyte_sdk::__private::serde_json::{self, Value};
 
 /// Writes each stream to a JSON-lines file.
 #[airbyte_sdk::config]
@@ -179,13 +179,51 @@ fn path_value<'a>(data: &'a Value, path: &[String]) -> Option<&'a Value> {
     path.iter().try_fold(data, |v, key| v.get(key))
 }
 
-/// Keeps the newest line per primary key: highest cursor, then latest `emitted_at`.
+/// The cursor at `path` in a line's `data`, typed from its JSON text, so it
+/// compares by value (exactly, at any precision): integers and decimals as
+/// numbers, timestamps as instants, other strings as text. `None` when the
+/// stream has no cursor or the row has none (or a `null` one): it sorts first.
+fn cursor_value(line: &str, path: &[String]) -> Result<Option<CursorValue>, Error> {
+    if path.is_empty() {
+        return Ok(None);
+    }
+    let mut raw: &RawValue = serde_json::from_str(line)?;
+    for key in std::iter::once("data").chain(path.iter().map(String::as_str)) {
+        let Ok(object) = serde_json::from_str::<HashMap<String, &RawValue>>(raw.get()) else {
+            return Ok(None);
+        };
+        match object.get(key) {
+            Some(value) => raw = value,
+            None => return Ok(None),
+        }
+    }
+    let text = raw.get();
+    Ok(match text.as_bytes().first() {
+        None | Some(b'n') => None,
+        Some(b'"') => {
+            let s: String = serde_json::from_str(text)?;
+            Some(CursorValue::timestamp(&s).unwrap_or(CursorValue::Text(s)))
+        }
+        Some(b'-' | b'0'..=b'9') => Some(match text.parse::<i128>() {
+            Ok(n) => CursorValue::Integer(n),
+            Err(_) => {
+                CursorValue::decimal(text).unwrap_or_else(|| CursorValue::Text(text.to_owned()))
+            }
+        }),
+        // Booleans, arrays and objects: as their JSON text.
+        Some(_) => Some(CursorValue::Text(text.to_owned())),
+    })
+}
+
+/// Keeps the newest line per primary key: highest cursor (compared as a typed
+/// [`CursorValue`], so 10 beats 9), then latest `emitted_at`, then the later line.
 fn dedup(file: &StreamFile) -> Result<(), Error> {
     let path = &file.final_path;
     let Ok(f) = std::fs::File::open(path) else {
         return Ok(());
     };
-    let mut newest: HashMap<String, (usize, String, i64, String)> = HashMap::new();
+    type Newest = (usize, Option<CursorValue>, i64, String);
+    let mut newest: HashMap<String, Newest> = HashMap::new();
     for (n, line) in std::io::BufReader::new(f).lines().enumerate() {
         let line = line.map_err(|e| io_error("read", path, e))?;
         let row: Value = serde_json::from_str(&line)?;
@@ -200,12 +238,10 @@ fn dedup(file: &StreamFile) -> Result<(), Error> {
             })
             .collect();
         let key = key.join("\u{1f}");
-        let cursor = path_value(&data, &file.cursor)
-            .map(Value::to_string)
-            .unwrap_or_default();
+        let cursor = cursor_value(&line, &file.cursor)?;
         let emitted = row.get("emitted_at").and_then(Value::as_i64).unwrap_or(0);
         let newer = match newest.get(&key) {
-            Some((_, c, e, _)) => (cursor.as_str(), emitted) >= (c.as_str(), *e),
+            Some((_, c, e, _)) => (cursor.as_ref(), emitted) >= (c.as_ref(), *e),
             None => true,
         };
         if newer {

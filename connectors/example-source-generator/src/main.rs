@@ -59,7 +59,7 @@ fn write_row(stream: &str, i: u64, out: &mut StreamOutput) -> Result<(), Error> 
     let updated_at = timestamp(i);
     if stream == "users" {
         let email = (!i.is_multiple_of(5)).then(|| format!("user{i}@example.com"));
-        out.record(&airbyte_sdk::__private::serde_json::json!({
+        out.record(&airbyte_sdk::serde_json::json!({
             "id": i, "name": format!("User {i}"), "email": email, "updated_at": updated_at,
         }))
     } else {
@@ -70,7 +70,7 @@ fn write_row(stream: &str, i: u64, out: &mut StreamOutput) -> Result<(), Error> 
             1 + i * 3 % 97,
             i % 100
         );
-        let raw = airbyte_sdk::__private::serde_json::value::RawValue::from_string(data)?;
+        let raw = airbyte_sdk::serde_json::value::RawValue::from_string(data)?;
         out.record_json(&raw)
     }
 }
@@ -159,7 +159,7 @@ fn checkpoint(out: &mut StreamOutput, cursor: &Option<CursorValue>) -> Result<()
         Some(CursorValue::Timestamp(t)) => Some(t.clone()),
         _ => None,
     };
-    out.checkpoint_value(&airbyte_sdk::__private::serde_json::json!({ "updated_at": updated_at }))
+    out.checkpoint_value(&airbyte_sdk::serde_json::json!({ "updated_at": updated_at }))
 }
 
 airbyte_sdk::source_main!(Generator);

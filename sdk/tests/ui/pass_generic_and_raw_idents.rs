@@ -53,7 +53,7 @@ pub enum Method {
 pub struct Empty {}
 
 fn main() {
-    let config: Config<u64> = airbyte_sdk::__private::serde_json::from_str(
+    let config: Config<u64> = airbyte_sdk::serde_json::from_str(
         r#"{"value": 7, "method": {"method": "CDC"}}"#,
     )
     .expect("deserializes");
