@@ -328,19 +328,10 @@ impl Connector {
             && matches!(invocation.command, "spec" | "check" | "discover")
         {
             let out = pod.operation(invocation)?;
-            let code = out.output.exit_code;
-            return match out.exit_code_file {
-                Some(file) if file != code => Err(Error::Connector(format!(
-                    "{}: the container exited with {code} but {} says {file}",
-                    self.describe(),
-                    pod::EXIT_CODE_FILE
-                ))),
-                None if code == 0 => Err(Error::Connector(format!(
-                    "{}: the container exited with 0 without writing {}",
-                    self.describe(),
-                    pod::EXIT_CODE_FILE
-                ))),
-                _ => Ok(out.output),
+            return match pod::exit_code_disagreement(Some(out.output.exit_code), out.exit_code_file)
+            {
+                Some(why) => Err(Error::Connector(format!("{}: {why}", self.describe()))),
+                None => Ok(out.output),
             };
         }
         let mut running = self.spawn(invocation)?;
@@ -351,17 +342,8 @@ impl Connector {
                 let _ = input.write_all(&data);
             }
         });
-        let drain = |pipe: Option<Reader>| {
-            std::thread::spawn(move || {
-                let mut bytes = Vec::new();
-                if let Some(mut pipe) = pipe {
-                    let _ = pipe.read_to_end(&mut bytes);
-                }
-                bytes
-            })
-        };
-        let stdout = drain(running.take_stdout());
-        let stderr = drain(running.take_stderr());
+        let stdout = read_to_end(running.take_stdout());
+        let stderr = read_to_end(running.take_stderr());
         let status = running
             .wait()
             .map_err(|e| Error::Connector(format!("cannot wait for {}: {e}", self.describe())))?;
@@ -374,4 +356,15 @@ impl Connector {
             String::from_utf8_lossy(&stderr).into_owned(),
         ))
     }
+}
+
+/// Reads `pipe` to its end on a thread of its own (nothing if `None`).
+fn read_to_end(pipe: Option<Reader>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        bytes
+    })
 }

@@ -39,8 +39,8 @@ use std::time::Duration;
 
 use airbyte_sdk::testkit::{Output, TestDir};
 
-use super::Invocation;
 use super::fifo::{FifoReader, FifoWriter, Gate};
+use super::{Invocation, Reader, read_to_end};
 use crate::error::Error;
 
 /// The connector pod's volume (`FileConstants.CONFIG_DIR`).
@@ -128,7 +128,7 @@ impl Pod {
     /// `connectorCommandWrapper`): the entrypoint check, the connector in a
     /// background subshell, the termination-marker loop, `wait`, the exit
     /// code to `exitCode.txt`.
-    pub fn wrapper_script(&self, command: &str) -> String {
+    fn wrapper_script(&self, command: &str) -> String {
         format!(
             r#"# the launcher fails loudly without an entrypoint
 if [ -z "$AIRBYTE_ENTRYPOINT" ]; then
@@ -153,7 +153,7 @@ exit $EXIT_CODE
 
     /// The script of a connector pod's `spec`, `check` or `discover`: stdout
     /// to `/config/jobOutput.json`.
-    pub fn operation_script(&self, verb: &str, with_config: bool) -> String {
+    fn operation_script(&self, verb: &str, with_config: bool) -> String {
         let args = if with_config {
             format!(" --config {CONFIG_DIR}/{CONNECTION_CONFIGURATION_FILE}")
         } else {
@@ -166,7 +166,7 @@ exit $EXIT_CODE
 
     /// The source container's script: `read` into the stdout and stderr
     /// FIFOs, with `--state` only when the state file is there.
-    pub fn source_script(&self) -> String {
+    fn source_script(&self) -> String {
         let read = format!(
             "$AIRBYTE_ENTRYPOINT read --config {SOURCE_DIR}/{CONNECTOR_CONFIG_FILE} --catalog {SOURCE_DIR}/{CATALOG_FILE}"
         );
@@ -184,7 +184,7 @@ fi
 
     /// The destination container's script: `write` from the stdin FIFO into
     /// the stdout and stderr FIFOs.
-    pub fn destination_script(&self) -> String {
+    fn destination_script(&self) -> String {
         self.wrapper_script(&format!(
             r#"eval "$AIRBYTE_ENTRYPOINT write --config {DEST_DIR}/{CONNECTOR_CONFIG_FILE} --catalog {DEST_DIR}/{CATALOG_FILE}" 2> {STDERR_PIPE_FILE} > {STDOUT_PIPE_FILE} < {STDIN_PIPE_FILE}"#
         ))
@@ -374,6 +374,21 @@ fn wrapper_lines(stdout: &[u8]) -> Vec<u8> {
     kept
 }
 
+/// Why the container's exit code (`None`: killed by a signal) and the one
+/// the wrapper wrote to `exitCode.txt` disagree, if they do: different
+/// codes, or success without the file.
+pub(crate) fn exit_code_disagreement(container: Option<i32>, file: Option<i32>) -> Option<String> {
+    match (container, file) {
+        (Some(code), Some(file)) if code != file => Some(format!(
+            "the container exited with {code} but {EXIT_CODE_FILE} says {file}"
+        )),
+        (Some(0), None) => Some(format!(
+            "the container exited with 0 without writing {EXIT_CODE_FILE}"
+        )),
+        _ => None,
+    }
+}
+
 fn read_exit_code(dir: &Path) -> Option<i32> {
     std::fs::read_to_string(dir.join(EXIT_CODE_FILE))
         .ok()
@@ -402,7 +417,7 @@ fn remove_container(name: &str) {
 pub(crate) struct PodProcess {
     pub(crate) stdin: Option<FifoWriter>,
     pub(crate) stdout: Option<FifoReader>,
-    pub(crate) stderr: Option<Box<dyn Read + Send>>,
+    pub(crate) stderr: Option<Reader>,
     watcher: Option<JoinHandle<io::Result<ExitStatus>>>,
     status: Option<ExitStatus>,
     kill: Arc<AtomicBool>,
@@ -415,27 +430,8 @@ impl PodProcess {
         let gate = Gate::default();
         let kill = Arc::new(AtomicBool::new(false));
         let (log_tx, log_rx) = mpsc::channel();
-        let collect = |pipe: Option<Box<dyn Read + Send>>| {
-            std::thread::spawn(move || {
-                let mut bytes = Vec::new();
-                if let Some(mut pipe) = pipe {
-                    let _ = pipe.read_to_end(&mut bytes);
-                }
-                bytes
-            })
-        };
-        let out = collect(
-            child
-                .stdout
-                .take()
-                .map(|p| Box::new(p) as Box<dyn Read + Send>),
-        );
-        let err = collect(
-            child
-                .stderr
-                .take()
-                .map(|p| Box::new(p) as Box<dyn Read + Send>),
-        );
+        let out = read_to_end(child.stdout.take().map(|p| Box::new(p) as Reader));
+        let err = read_to_end(child.stderr.take().map(|p| Box::new(p) as Reader));
         let watcher = {
             let (gate, kill, name) = (gate.clone(), kill.clone(), name.clone());
             std::thread::spawn(move || {
@@ -498,14 +494,9 @@ impl PodProcess {
         let status = self
             .status
             .ok_or_else(|| io::Error::other("no exit status"))?;
-        match (status.code(), self.exit_code_file()) {
-            (Some(code), Some(file)) if code != file => Err(io::Error::other(format!(
-                "the container exited with {code} but {EXIT_CODE_FILE} says {file}"
-            ))),
-            (Some(0), None) => Err(io::Error::other(format!(
-                "the container exited with 0 without writing {EXIT_CODE_FILE}"
-            ))),
-            _ => Ok(status),
+        match exit_code_disagreement(status.code(), self.exit_code_file()) {
+            Some(why) => Err(io::Error::other(why)),
+            None => Ok(status),
         }
     }
 
