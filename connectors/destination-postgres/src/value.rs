@@ -139,11 +139,15 @@ fn unquoted(raw: &str) -> &str {
 /// has escapes), or on another value as written; `None` when it is too long
 /// to decode.
 fn with_text<T>(raw: &str, parse: impl FnOnce(&str) -> Option<T>) -> Option<T> {
-    if !raw.starts_with('"') || !raw.contains('\\') {
-        return parse(unquoted(raw));
+    // One scan for a backslash, as `unquoted` does.
+    match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        Some(inner) if inner.contains('\\') => {
+            let mut buf = [0u8; TEMPORAL_TEXT_MAX];
+            parse(json_string::unescape_into(raw, Nul::Drop, &mut buf)?)
+        }
+        Some(inner) => parse(inner),
+        None => parse(raw),
     }
-    let mut buf = [0u8; TEMPORAL_TEXT_MAX];
-    parse(json_string::unescape_into(raw, Nul::Drop, &mut buf)?)
 }
 
 /// jsonb's binary form: version 1, then the JSON text, mended.

@@ -197,22 +197,7 @@ fn cursor_value(line: &str, path: &[String]) -> Result<Option<CursorValue>, Erro
             None => return Ok(None),
         }
     }
-    let text = raw.get();
-    Ok(match text.as_bytes().first() {
-        None | Some(b'n') => None,
-        Some(b'"') => {
-            let s: String = serde_json::from_str(text)?;
-            Some(CursorValue::timestamp(&s).unwrap_or(CursorValue::Text(s)))
-        }
-        Some(b'-' | b'0'..=b'9') => Some(match text.parse::<i128>() {
-            Ok(n) => CursorValue::Integer(n),
-            Err(_) => {
-                CursorValue::decimal(text).unwrap_or_else(|| CursorValue::Text(text.to_owned()))
-            }
-        }),
-        // Booleans, arrays and objects: as their JSON text.
-        Some(_) => Some(CursorValue::Text(text.to_owned())),
-    })
+    Ok(CursorValue::from_json(raw.get())?)
 }
 
 /// Keeps the newest line per primary key: highest cursor (compared as a typed

@@ -15,19 +15,28 @@ use crate::error::Error;
 /// it, it is ambiguous: a config error that lists them.
 pub(super) struct StreamIndex {
     by_name: HashMap<String, Vec<(Option<String>, usize)>>,
-    /// The last stream found: records mostly come in runs of one stream.
-    last: Option<(usize, String, Option<String>)>,
+    /// Each stream's name and namespace, by index.
+    names: Vec<(String, Option<String>)>,
+    /// The last stream found, and whether it was asked for without a
+    /// namespace: records mostly come in runs of one stream.
+    last: Option<(usize, bool)>,
 }
 
 impl StreamIndex {
     pub(super) fn new(catalog: &ConfiguredAirbyteCatalog) -> Self {
         let mut by_name: HashMap<String, Vec<(Option<String>, usize)>> = HashMap::new();
+        let mut names = Vec::with_capacity(catalog.streams.len());
         for (i, configured) in catalog.streams.iter().enumerate() {
             let d = configured.stream.descriptor();
-            by_name.entry(d.name).or_default().push((d.namespace, i));
+            by_name
+                .entry(d.name.clone())
+                .or_default()
+                .push((d.namespace.clone(), i));
+            names.push((d.name, d.namespace));
         }
         StreamIndex {
             by_name,
+            names,
             last: None,
         }
     }
@@ -39,11 +48,17 @@ impl StreamIndex {
         name: &str,
         namespace: Option<&str>,
     ) -> Result<Option<usize>, Error> {
-        if let Some((i, n, ns)) = &self.last
-            && n == name
-            && ns.as_deref() == namespace
-        {
-            return Ok(Some(*i));
+        if let Some((i, without_namespace)) = self.last {
+            let (n, ns) = &self.names[i];
+            // A name without a namespace resolves as it did last time; one
+            // with a namespace resolves to the stream that has both.
+            let same = match namespace {
+                None => without_namespace,
+                Some(_) => !without_namespace && ns.as_deref() == namespace,
+            };
+            if same && n == name {
+                return Ok(Some(i));
+            }
         }
         let Some(candidates) = self.by_name.get(name) else {
             return Ok(None);
@@ -71,7 +86,7 @@ impl StreamIndex {
                 }
             },
         };
-        self.last = Some((i, name.to_owned(), namespace.map(str::to_owned)));
+        self.last = Some((i, namespace.is_none()));
         Ok(Some(i))
     }
 }

@@ -87,6 +87,36 @@ impl CursorValue {
     pub fn timestamp(text: &str) -> Option<Self> {
         parse_instant(text).map(|_| CursorValue::Timestamp(text.to_owned()))
     }
+
+    /// A cursor from one JSON value's text (as a [`serde_json::value::RawValue`]
+    /// holds it), typed so it compares by value at any precision: integers and
+    /// decimals as numbers, timestamps as instants, other strings as text, and
+    /// booleans, arrays and objects as their JSON text. `None` for `null`.
+    ///
+    /// ```
+    /// use airbyte_sdk::source::CursorValue;
+    /// assert_eq!(CursorValue::from_json("10").unwrap(), Some(CursorValue::Integer(10)));
+    /// assert!(CursorValue::from_json("99999999999999999999999999999999999999999.5").unwrap().is_some());
+    /// assert_eq!(CursorValue::from_json("\"abc\"").unwrap(), Some(CursorValue::Text("abc".into())));
+    /// assert_eq!(CursorValue::from_json("null").unwrap(), None);
+    /// ```
+    pub fn from_json(text: &str) -> Result<Option<Self>, serde_json::Error> {
+        let text = text.trim();
+        Ok(match text.as_bytes().first() {
+            None | Some(b'n') => None,
+            Some(b'"') => {
+                let s: String = serde_json::from_str(text)?;
+                Some(CursorValue::timestamp(&s).unwrap_or(CursorValue::Text(s)))
+            }
+            Some(b'-' | b'0'..=b'9') => Some(match text.parse::<i128>() {
+                Ok(n) => CursorValue::Integer(n),
+                Err(_) => {
+                    CursorValue::decimal(text).unwrap_or_else(|| CursorValue::Text(text.to_owned()))
+                }
+            }),
+            Some(_) => Some(CursorValue::Text(text.to_owned())),
+        })
+    }
 }
 
 impl PartialOrd for CursorValue {
