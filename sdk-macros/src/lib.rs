@@ -7,6 +7,7 @@
 
 mod attrs;
 mod expand;
+mod typed;
 
 use proc_macro::TokenStream;
 
@@ -118,4 +119,51 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn config(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::expand(args.into(), input.into()).into()
+}
+
+/// Makes a struct a typed stream's record: derives `Serialize` and
+/// `JsonSchema`, so its JSON Schema becomes the stream's `json_schema`
+/// (doc comments become descriptions; `Option` fields are nullable). Use
+/// [`airbyte_sdk::types`](https://docs.rs/airbyte-sdk) for timestamps,
+/// dates, times and exact decimals; `#[serde(...)]` attributes work.
+///
+/// ```
+/// /// An order.
+/// #[airbyte_sdk::record]
+/// pub struct Order {
+///     /// Its id.
+///     pub id: i64,
+///     #[serde(rename = "totalAmount")]
+///     pub total: airbyte_sdk::types::Decimal,
+/// }
+///
+/// let schema = airbyte_sdk::source::record_schema::<Order>().unwrap().to_map();
+/// assert_eq!(schema["properties"]["totalAmount"]["type"], "number");
+/// assert_eq!(schema["properties"]["id"]["description"], "Its id.");
+/// ```
+#[proc_macro_attribute]
+pub fn record(args: TokenStream, input: TokenStream) -> TokenStream {
+    typed::record(args.into(), input.into()).into()
+}
+
+/// Makes a type a typed stream's state: derives `Serialize` and `Deserialize`.
+///
+/// ```
+/// #[airbyte_sdk::state]
+/// pub struct Seen { pub updated_at: Option<String> }
+///
+/// let seen: Seen = airbyte_sdk::serde_json::from_str(r#"{"updated_at": "2024-01-01"}"#).unwrap();
+/// assert_eq!(seen.updated_at.as_deref(), Some("2024-01-01"));
+/// ```
+#[proc_macro_attribute]
+pub fn state(args: TokenStream, input: TokenStream) -> TokenStream {
+    typed::state(args.into(), input.into()).into()
+}
+
+/// Goes on `impl Source for ...`: checks at compile time that the source
+/// either gives typed `streams`, or has `discover` and `read_stream` (or
+/// `read`), then applies `async_trait`. A source with neither does not compile.
+#[proc_macro_attribute]
+pub fn source(args: TokenStream, input: TokenStream) -> TokenStream {
+    typed::source(args.into(), input.into()).into()
 }

@@ -6,9 +6,8 @@
 //! A complete source:
 //!
 //! ```
-//! use airbyte_sdk::protocol::{AirbyteCatalog, AirbyteStream, ConfiguredAirbyteStream, JsonObject, SyncMode};
-//! use airbyte_sdk::source::StreamOutput;
-//! use airbyte_sdk::{Error, Source};
+//! use airbyte_sdk::source::{NoState, Records, Stream, Streams};
+//! use airbyte_sdk::{Result, Source};
 //!
 //! /// Counts from zero.
 //! #[airbyte_sdk::config]
@@ -16,45 +15,49 @@
 //!     /// How far to count.
 //!     #[airbyte(order = 0, default = 10)]
 //!     pub up_to: u64,
-//!     /// An API token (masked in every log and error).
-//!     #[airbyte(order = 1, secret)]
-//!     pub token: Option<String>,
+//! }
+//!
+//! /// A number.
+//! #[airbyte_sdk::record]
+//! pub struct Number { n: u64 }
+//!
+//! pub struct Numbers(u64);
+//!
+//! impl Stream for Numbers {
+//!     type Record = Number;
+//!     type State = NoState;
+//!     async fn read(&self, _: Option<NoState>, out: &mut Records<'_, Self>) -> Result<()> {
+//!         (0..self.0).try_for_each(|n| out.record(&Number { n }))
+//!     }
 //! }
 //!
 //! pub struct Counter;
 //!
-//! #[airbyte_sdk::async_trait]
+//! #[airbyte_sdk::source]
 //! impl Source for Counter {
 //!     type Config = CounterConfig;
-//!
-//!     async fn check(&self, _config: &CounterConfig) -> Result<(), Error> {
-//!         Ok(())
-//!     }
-//!
-//!     async fn discover(&self, _config: &CounterConfig) -> Result<AirbyteCatalog, Error> {
-//!         let schema = JsonObject::from_string(r#"{"type":"object","properties":{"n":{"type":"integer"}}}"#.into())?;
-//!         Ok(AirbyteCatalog::new(vec![AirbyteStream::new("numbers", schema, vec![SyncMode::FullRefresh])]))
-//!     }
-//!
-//!     async fn read_stream(
-//!         &self,
-//!         config: &CounterConfig,
-//!         _stream: &ConfiguredAirbyteStream,
-//!         _state: Option<&JsonObject>,
-//!         out: &mut StreamOutput,
-//!     ) -> Result<(), Error> {
-//!         for n in 0..config.up_to {
-//!             out.record(&airbyte_sdk::serde_json::json!({ "n": n }))?;
-//!         }
-//!         out.checkpoint_value(&airbyte_sdk::serde_json::json!({ "done": true }))
+//!     async fn check(&self, _: &CounterConfig) -> Result<()> { Ok(()) }
+//!     async fn streams(&self, config: &CounterConfig) -> Result<Streams> {
+//!         Ok(Streams::new().with("numbers", Numbers(config.up_to)))
 //!     }
 //! }
 //!
 //! airbyte_sdk::source_main!(Counter);
-//! # // The doctest runs the `spec` command in process instead of a real main.
-//! # let out = tokio::runtime::Runtime::new().unwrap().block_on(airbyte_sdk::testkit::run_source(Counter, &["spec"]));
+//! # // The doctest runs the commands in process instead of a real main.
+//! # let rt = tokio::runtime::Runtime::new().unwrap();
+//! # let out = rt.block_on(airbyte_sdk::testkit::run_source(Counter, &["spec"]));
 //! # assert_eq!(out.exit_code, 0);
-//! # assert!(out.spec().unwrap().connection_specification.as_str().contains("airbyte_secret"));
+//! # assert!(out.spec().unwrap().connection_specification.as_str().contains("up_to"));
+//! # let dir = airbyte_sdk::testkit::TestDir::new("crate-doc");
+//! # let config = dir.write_json("config.json", &airbyte_sdk::serde_json::json!({"up_to": 3}));
+//! # let config = config.to_str().unwrap();
+//! # let out = rt.block_on(airbyte_sdk::testkit::run_source(Counter, &["discover", "--config", config]));
+//! # let catalog = out.catalog().expect("a catalog");
+//! # assert_eq!(catalog.streams[0].json_schema.to_map()["properties"]["n"]["type"], "integer");
+//! # let configured = dir.write_json("catalog.json", &airbyte_sdk::serde_json::json!({"streams": [{"stream": {"name": "numbers", "json_schema": {}, "supported_sync_modes": ["full_refresh"]}, "sync_mode": "full_refresh", "destination_sync_mode": "append"}]}));
+//! # let out = rt.block_on(airbyte_sdk::testkit::run_source(Counter, &["read", "--config", config, "--catalog", configured.to_str().unwrap()]));
+//! # assert_eq!(out.exit_code, 0, "{}", out.stdout);
+//! # assert_eq!(out.records().len(), 3);
 //! ```
 //!
 //! The SDK validates the config against the derived spec before the
@@ -66,7 +69,7 @@
 //! [Airbyte]: https://airbyte.com
 
 pub use airbyte_protocol as protocol;
-pub use airbyte_sdk_macros::config;
+pub use airbyte_sdk_macros::{config, record, source, state};
 pub use async_trait::async_trait;
 /// The `serde_json` this SDK is built with, so a connector can build records
 /// and states (`airbyte_sdk::serde_json::json!`) without its own dependency
@@ -86,6 +89,7 @@ pub mod source;
 pub mod spec;
 mod spec_options;
 pub mod testkit;
+pub mod types;
 pub mod value;
 
 pub use config::Config;
@@ -94,6 +98,9 @@ pub use entrypoint::{
     ConnectorInfo, Io, run_destination, run_destination_with, run_source, run_source_with,
 };
 pub use error::{BoxError, Error};
+
+/// `Result<T, airbyte_sdk::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub use mask::{MASK, Masker};
 pub use secret::Secret;
 pub use source::Source;

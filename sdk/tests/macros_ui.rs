@@ -1,4 +1,4 @@
-//! Compile-time behaviour of `#[airbyte_sdk::config]`, checked with trybuild
+//! Compile-time behaviour of `#[airbyte_sdk::config]` and `#[airbyte_sdk::source]`, checked with trybuild
 //! against `airbyte_sdk` as a dependency, the way connectors use it.
 //!
 //! Regenerate the `.stderr` snapshots with

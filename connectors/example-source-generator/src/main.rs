@@ -1,15 +1,13 @@
-//! An example source: deterministic rows in two streams, `users` and
-//! `purchases`, both readable in full refresh or incrementally by `updated_at`.
+//! An example source: deterministic rows in two typed streams, `users` and
+//! `purchases`, readable in full refresh or incrementally by `updated_at`.
 
-use airbyte_sdk::protocol::{
-    AirbyteCatalog, AirbyteStream, ConfiguredAirbyteStream, JsonObject, SyncMode,
-};
-use airbyte_sdk::source::{CursorValue, StreamOutput};
-use airbyte_sdk::{Error, Source};
+use airbyte_sdk::source::{CursorState, Incremental, Record, Records, Stream, Streams};
+use airbyte_sdk::types::{Decimal, TimestampTz};
+use airbyte_sdk::{Error, Result, Source};
 
 /// Generates deterministic rows, for tests and demos.
 #[airbyte_sdk::config]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct GeneratorConfig {
     /// How many rows each stream has.
     #[airbyte(order = 0, default = 100)]
@@ -17,149 +15,87 @@ pub struct GeneratorConfig {
     /// An API key, unused but marked secret, to show that secrets are masked.
     #[airbyte(order = 1, secret)]
     pub api_key: Option<String>,
-    /// Fail the `check` with a config error (to test failure paths).
-    #[airbyte(order = 2, default = false)]
-    pub fail_check: bool,
-    /// For tests: make reading `users` fail with an `error` or a `panic`, or `check` fail with `check`.
-    #[airbyte(order = 3, hidden)]
+    /// For tests: make reading `users` fail (`error`, `panic`), or `check` (`check_config`, `check`).
+    #[airbyte(order = 2, hidden)]
     pub test_failure: Option<String>,
 }
 
-/// The generator source.
-#[derive(Default)]
-pub struct Generator;
-
-const STREAMS: [&str; 2] = ["users", "purchases"];
-
-/// 2024-01-01T00:00:00Z plus `i` minutes, as RFC 3339.
-fn timestamp(i: u64) -> String {
-    let minutes = i % 60;
-    let hours = (i / 60) % 24;
-    let days = i / 1440;
-    format!(
-        "2024-{:02}-{:02}T{hours:02}:{minutes:02}:00Z",
-        1 + (days / 28) % 12,
-        1 + days % 28
-    )
+/// A user of the shop.
+#[airbyte_sdk::record]
+pub struct User {
+    id: u64,
+    name: String,
+    email: Option<String>,
+    updated_at: TimestampTz,
 }
 
-fn schema(stream: &str) -> JsonObject {
-    let text = match stream {
-        "users" => {
-            r#"{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"id":{"type":"integer"},"name":{"type":"string"},"email":{"type":["null","string"]},"updated_at":{"type":"string","format":"date-time","airbyte_type":"timestamp_with_timezone"}}}"#
-        }
-        _ => {
-            r#"{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"id":{"type":"integer"},"user_id":{"type":"integer"},"amount":{"type":"number"},"updated_at":{"type":"string","format":"date-time","airbyte_type":"timestamp_with_timezone"}}}"#
-        }
-    };
-    JsonObject::from_string(text.to_owned()).unwrap_or_default()
+/// A purchase by a user.
+#[airbyte_sdk::record]
+pub struct Purchase {
+    id: u64,
+    user_id: u64,
+    amount: Decimal,
+    updated_at: TimestampTz,
 }
 
-fn write_row(stream: &str, i: u64, out: &mut StreamOutput) -> Result<(), Error> {
-    let updated_at = timestamp(i);
-    if stream == "users" {
-        let email = (!i.is_multiple_of(5)).then(|| format!("user{i}@example.com"));
-        out.record(&airbyte_sdk::serde_json::json!({
-            "id": i, "name": format!("User {i}"), "email": email, "updated_at": updated_at,
-        }))
-    } else {
-        // An exact decimal, written as a raw JSON number.
-        let data = format!(
-            r#"{{"id":{i},"user_id":{},"amount":{}.{:02},"updated_at":"{updated_at}"}}"#,
-            i % 7,
-            1 + i * 3 % 97,
-            i % 100
-        );
-        let raw = airbyte_sdk::serde_json::value::RawValue::from_string(data)?;
-        out.record_json(&raw)
+/// `count` rows made by `row`, row `i` changed `i` minutes after 2024-01-01; `fails` for tests.
+pub struct Rows<R>(GeneratorConfig, bool, fn(u64, TimestampTz) -> R);
+
+impl<R: Record> Stream for Rows<R> {
+    type Record = R;
+    type State = CursorState<TimestampTz>;
+    const PRIMARY_KEY: &[&str] = &["id"];
+    const CURSOR: Option<&str> = Some("updated_at");
+
+    async fn read(&self, state: Option<Self::State>, out: &mut Records<'_, Self>) -> Result<()> {
+        let why = format!("test failure requested with {:?}", self.0);
+        match self.0.test_failure.as_deref().filter(|_| self.1) {
+            Some("panic") => panic!("{why}"),
+            Some("error") => return Err(Error::transient(why)),
+            _ => {}
+        }
+        let mut cursor = Incremental::from_state(state.as_ref());
+        for i in 0..self.0.count {
+            let at = TimestampTz::from_unix(1_704_067_200 + 60 * i as i64, 0);
+            cursor.emit(out, Some(&at), &(self.2)(i, at.clone()))?;
+        }
+        cursor.checkpoint(out)
     }
 }
 
-#[airbyte_sdk::async_trait]
+/// The generator source.
+pub struct Generator;
+
+#[airbyte_sdk::source]
 impl Source for Generator {
     type Config = GeneratorConfig;
 
-    async fn check(&self, config: &GeneratorConfig) -> Result<(), Error> {
-        // Logging the whole config is a classic mistake: the SDK masks the secret.
-        airbyte_sdk::tracing::info!("checking with {config:?}");
-        if config.fail_check {
-            return Err(Error::config("fail_check is set"));
+    async fn check(&self, config: &GeneratorConfig) -> Result<()> {
+        airbyte_sdk::tracing::info!("checking with {config:?}"); // The SDK masks the secret.
+        match config.test_failure.as_deref() {
+            Some("check_config") => Err(Error::config("test_failure is check_config")),
+            Some("check") => Err(Error::system("test failure requested in check")),
+            _ => Ok(()),
         }
-        if config.test_failure.as_deref() == Some("check") {
-            return Err(Error::system("test failure requested in check"));
-        }
-        Ok(())
     }
 
-    async fn discover(&self, _config: &GeneratorConfig) -> Result<AirbyteCatalog, Error> {
-        let streams = STREAMS
-            .iter()
-            .map(|name| {
-                let mut s = AirbyteStream::new(
-                    *name,
-                    schema(name),
-                    vec![SyncMode::FullRefresh, SyncMode::Incremental],
-                );
-                s.source_defined_primary_key = Some(vec![vec!["id".into()]]);
-                s.default_cursor_field = Some(vec!["updated_at".into()]);
-                s.is_resumable = Some(true);
-                s
-            })
-            .collect();
-        Ok(AirbyteCatalog::new(streams))
+    async fn streams(&self, config: &GeneratorConfig) -> Result<Streams> {
+        let users = Rows(config.clone(), true, |i, at| User {
+            id: i,
+            name: format!("User {i}"),
+            email: (i % 5 != 0).then(|| format!("user{i}@example.com")),
+            updated_at: at,
+        });
+        let purchases = Rows(config.clone(), false, |i, at| Purchase {
+            id: i,
+            user_id: i % 7,
+            amount: Decimal::new(i128::from((1 + i * 3 % 97) * 100 + i % 100), 2),
+            updated_at: at,
+        });
+        Ok(Streams::new()
+            .with("users", users)
+            .with("purchases", purchases))
     }
-
-    async fn read_stream(
-        &self,
-        config: &GeneratorConfig,
-        stream: &ConfiguredAirbyteStream,
-        state: Option<&JsonObject>,
-        out: &mut StreamOutput,
-    ) -> Result<(), Error> {
-        let name = stream.stream.name.as_str();
-        if name == "users" {
-            match config.test_failure.as_deref() {
-                Some("panic") => panic!("test failure requested with {config:?}"),
-                Some("error") => {
-                    return Err(Error::transient(format!(
-                        "test failure requested with {config:?}"
-                    )));
-                }
-                _ => {}
-            }
-        }
-        let incremental = stream.sync_mode == SyncMode::Incremental;
-        // The saved cursor: rows at or before it were read already.
-        let saved = match (incremental, state) {
-            (true, Some(s)) => s
-                .to_map()
-                .get("updated_at")
-                .and_then(|v| v.as_str())
-                .and_then(CursorValue::timestamp),
-            _ => None,
-        };
-        let mut cursor = saved.clone();
-        for i in 0..config.count {
-            let value = CursorValue::timestamp(&timestamp(i));
-            if saved.is_some() && value <= saved {
-                continue;
-            }
-            write_row(name, i, out)?;
-            cursor = value;
-            if out.should_checkpoint() {
-                checkpoint(out, &cursor)?;
-            }
-        }
-        checkpoint(out, &cursor)
-    }
-}
-
-fn checkpoint(out: &mut StreamOutput, cursor: &Option<CursorValue>) -> Result<(), Error> {
-    let updated_at = match cursor {
-        Some(CursorValue::Timestamp(t)) => Some(t.clone()),
-        _ => None,
-    };
-    out.checkpoint_value(&airbyte_sdk::serde_json::json!({ "updated_at": updated_at }))
 }
 
 airbyte_sdk::source_main!(Generator);

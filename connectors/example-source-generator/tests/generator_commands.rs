@@ -76,7 +76,10 @@ fn check_succeeds_and_fails() {
         Some(ConnectionStatus::Succeeded)
     );
     insta::assert_snapshot!("check_succeeded", snapshot_value(&out));
-    let failing = dir.write_json("fail.json", &json!({"count": 3, "fail_check": true}));
+    let failing = dir.write_json(
+        "fail.json",
+        &json!({"count": 3, "test_failure": "check_config"}),
+    );
     let out = run(&["check", "--config", failing.to_str().expect("path")]);
     assert_eq!(out.exit_code, 0);
     insta::assert_snapshot!("check_failed", snapshot_value(&out));

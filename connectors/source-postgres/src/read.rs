@@ -2,7 +2,9 @@
 
 use airbyte_sdk::Error;
 use airbyte_sdk::protocol::{ConfiguredAirbyteStream, JsonObject};
-use airbyte_sdk::source::StreamOutput;
+use airbyte_sdk::source::{Incremental, Start, StreamOutput};
+use std::ops::Bound;
+
 use futures_util::{StreamExt, pin_mut};
 use serde_json::{Value, json};
 use tokio_postgres::Client;
@@ -288,34 +290,31 @@ pub async fn incremental(
         .get("cursor_record_count")
         .and_then(Value::as_u64)
         .unwrap_or(0);
+    // The SDK's cursor algorithm; the cursor values compare in SQL, by type.
+    let mut cursor_read = Incremental::new(saved, saved_count);
     let col = ident(&cursor);
-    // Rows equal to the saved cursor are read again only if there are more of them
-    // than the state counted; they are then counted afresh.
-    let reread = match &saved {
-        Some(saved) => {
-            let equal: i64 = client
-                .query_one(
-                    &format!("SELECT count(*) FROM {from} WHERE {col} = {}", typed(saved)),
-                    &[],
-                )
-                .await
-                .map_err(query_error(table, "reading"))?
-                .get(0);
-            equal as u64 > saved_count
-        }
-        None => false,
-    };
+    if let Some(saved) = cursor_read.saved() {
+        let equal: i64 = client
+            .query_one(
+                &format!("SELECT count(*) FROM {from} WHERE {col} = {}", typed(saved)),
+                &[],
+            )
+            .await
+            .map_err(query_error(table, "reading"))?
+            .get(0);
+        cursor_read.ties(Some(equal as u64));
+    }
     let mut query = format!("SELECT {} FROM {from}", select_list(columns));
-    match &saved {
-        Some(saved) => {
-            let op = if reread { ">=" } else { ">" };
-            query.push_str(&format!(
-                " WHERE {col} {op} {} ORDER BY {col}",
-                typed(saved)
-            ));
-        }
+    match cursor_read.start() {
         // The first sync also reads rows whose cursor is NULL (once: later syncs compare).
-        None => query.push_str(&format!(" ORDER BY {col} NULLS FIRST")),
+        Start::Everything => query.push_str(&format!(" ORDER BY {col} NULLS FIRST")),
+        Start::From(Bound::Included(v)) => {
+            query.push_str(&format!(" WHERE {col} >= {} ORDER BY {col}", typed(&v)))
+        }
+        Start::From(Bound::Excluded(v)) => {
+            query.push_str(&format!(" WHERE {col} > {} ORDER BY {col}", typed(&v)))
+        }
+        Start::From(Bound::Unbounded) => query.push_str(&format!(" ORDER BY {col}")),
     }
     let base = json!({"version": 2, "state_type": "cursor_based", "stream_name": descriptor.name, "stream_namespace": descriptor.namespace, "cursor_field": [cursor]});
     let make_state = |value: &Option<String>, count: u64| {
@@ -324,32 +323,16 @@ pub async fn incremental(
         s["cursor_record_count"] = json!(count);
         s
     };
-    let (mut current, mut count_at_current) = if reread || saved.is_none() {
-        (None, 0)
-    } else {
-        (saved.clone(), saved_count)
-    };
-    let mut pending_checkpoint = false;
     copy_rows(client, table, &query, columns, out, |line, out| {
         let raw = field(line, cursor_index);
-        if raw == b"\\N" {
-            return Ok(());
+        let value = (raw != b"\\N").then(|| String::from_utf8_lossy(&unescape(raw)).into_owned());
+        // A new cursor value: every row of the previous one was read, so a due state goes out.
+        if let Some((value, count)) = cursor_read.observe(value.as_ref(), out.should_checkpoint()) {
+            out.checkpoint_value(&make_state(&value, count))?;
         }
-        let value = String::from_utf8_lossy(&unescape(raw)).into_owned();
-        if current.as_deref() == Some(value.as_str()) {
-            count_at_current += 1;
-        } else {
-            // A new cursor value: every row of the previous value was read, so checkpoint it.
-            if pending_checkpoint {
-                out.checkpoint_value(&make_state(&current, count_at_current))?;
-                pending_checkpoint = false;
-            }
-            current = Some(value);
-            count_at_current = 1;
-        }
-        pending_checkpoint = pending_checkpoint || out.should_checkpoint();
         Ok(())
     })
     .await?;
-    out.checkpoint_value(&make_state(&current, count_at_current))
+    let (value, count) = cursor_read.finish();
+    out.checkpoint_value(&make_state(&value, count))
 }

@@ -4,7 +4,7 @@ use airbyte_sdk::protocol::{
     AirbyteCatalog, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, JsonObject,
 };
 use airbyte_sdk::source::{
-    InputState, ReadMode, SourceOutput, StreamOutput, read_mode, read_streams,
+    InputState, ReadMode, SourceOutput, StreamOutput, check_known_streams, read_mode, read_streams,
 };
 use airbyte_sdk::{Error, Source, SpecOptions};
 
@@ -40,7 +40,7 @@ async fn find_table(
     Ok((client, table))
 }
 
-#[airbyte_sdk::async_trait]
+#[airbyte_sdk::source]
 impl Source for PostgresSource {
     type Config = PostgresConfig;
 
@@ -93,7 +93,11 @@ impl Source for PostgresSource {
         out: &SourceOutput,
     ) -> Result<(), Error> {
         match config.method() {
-            ReplicationMethod::Cdc { .. } => crate::cdc::read(config, catalog, state, out).await,
+            ReplicationMethod::Cdc { .. } => {
+                // As the default read does: every configured stream must exist.
+                check_known_streams(&self.discover(config).await?, catalog)?;
+                crate::cdc::read(config, catalog, state, out).await
+            }
             _ => read_streams(self, config, catalog, state, out).await,
         }
     }

@@ -22,7 +22,7 @@ use crate::destination::{self, Destination};
 use crate::emit::Emitter;
 use crate::error::Error;
 use crate::mask::{ActiveMasker, Masker, panic_message};
-use crate::source::{CheckpointPolicy, InputState, Source, SourceOutput};
+use crate::source::{InputState, Source, SourceOutput};
 
 /// The connector's name and version, for `--version` (see [`source_main!`](crate::source_main)).
 #[derive(Debug, Clone, Copy)]
@@ -306,7 +306,7 @@ pub async fn run_source_with<S: Source>(
                 let state = load_state(state.as_deref()).await?;
                 let out = SourceOutput {
                     emitter: emitter.clone(),
-                    policy: CheckpointPolicy::default(),
+                    policy: source.checkpoint_policy(),
                 };
                 source.read(&config, &catalog, &state, &out).await?;
             }
@@ -357,7 +357,9 @@ pub async fn run_destination_with<D: Destination>(
             Command::Write { catalog, .. } => {
                 let config = typed_config::<D::Config>(&schema, config_value)?;
                 let catalog = load_catalog(&catalog).await?;
-                let writer = destination.open(&config, &catalog).await?;
+                let supported = destination.spec_options().supported_destination_sync_modes;
+                let plans = destination::StreamPlan::for_catalog(&catalog, supported.as_deref())?;
+                let writer = destination.open(&config, &plans).await?;
                 destination::write(
                     writer,
                     &catalog,

@@ -3,11 +3,12 @@
 use std::collections::HashSet;
 
 use airbyte_protocol::{
-    AirbyteStreamStatus, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, JsonObject,
+    AirbyteCatalog, AirbyteStreamStatus, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream,
+    JsonObject,
 };
 use futures_util::{FutureExt, StreamExt};
 
-use super::{InputState, Source, SourceOutput, effective_stream};
+use super::{InputState, Source, SourceOutput, StreamOutput, Streams, effective_stream};
 use crate::error::Error;
 use crate::mask::panic_message;
 
@@ -29,6 +30,49 @@ pub async fn read_streams<S: Source>(
     out: &SourceOutput,
 ) -> Result<(), Error> {
     let discovered = source.discover(config).await?;
+    check_known_streams(&discovered, catalog)?;
+    let reader = BySource { source, config };
+    read_each(
+        &reader,
+        catalog,
+        state,
+        out,
+        source.max_concurrent_streams(),
+    )
+    .await
+}
+
+/// Reads each configured stream of a source's typed [`Streams`], as
+/// [`read_streams`] does with [`Source::read_stream`].
+pub(crate) async fn read_typed(
+    streams: &Streams,
+    catalog: &ConfiguredAirbyteCatalog,
+    state: &InputState,
+    out: &SourceOutput,
+    limit: usize,
+) -> Result<(), Error> {
+    check_known_streams(&streams.catalog()?, catalog)?;
+    read_each(streams, catalog, state, out, limit).await
+}
+
+/// A config error naming every configured stream that `discovered` lacks,
+/// and the streams it has.
+///
+/// ```
+/// use airbyte_sdk::protocol::{AirbyteCatalog, AirbyteStream, ConfiguredAirbyteCatalog, JsonObject, SyncMode};
+/// use airbyte_sdk::source::check_known_streams;
+///
+/// let has = AirbyteCatalog::new(vec![AirbyteStream::new("users", JsonObject::empty(), vec![SyncMode::FullRefresh])]);
+/// let wants: ConfiguredAirbyteCatalog = airbyte_sdk::serde_json::from_str(
+///     r#"{"streams":[{"stream":{"name":"orders","json_schema":{},"supported_sync_modes":["full_refresh"]},"sync_mode":"full_refresh","destination_sync_mode":"append"}]}"#,
+/// ).unwrap();
+/// let error = check_known_streams(&has, &wants).unwrap_err();
+/// assert!(error.to_string().contains("`orders`") && error.to_string().contains("`users`"));
+/// ```
+pub fn check_known_streams(
+    discovered: &AirbyteCatalog,
+    catalog: &ConfiguredAirbyteCatalog,
+) -> Result<(), Error> {
     let known: HashSet<(Option<&str>, &str)> = discovered
         .streams
         .iter()
@@ -41,34 +85,85 @@ pub async fn read_streams<S: Source>(
         .filter(|d| !known.contains(&(d.namespace.as_deref(), d.name.as_str())))
         .map(|d| format!("`{d}`"))
         .collect();
-    if !unknown.is_empty() {
-        let mut available: Vec<String> = discovered
-            .streams
-            .iter()
-            .map(|s| format!("`{}`", s.descriptor()))
-            .collect();
-        available.sort();
-        return Err(Error::config(format!(
-            "The configured catalog has stream(s) {} that this source does not have. Available streams: {}.",
-            unknown.join(", "),
-            available.join(", ")
-        )));
+    if unknown.is_empty() {
+        return Ok(());
     }
-    let limit = source.max_concurrent_streams().max(1);
+    let mut available: Vec<String> = discovered
+        .streams
+        .iter()
+        .map(|s| format!("`{}`", s.descriptor()))
+        .collect();
+    available.sort();
+    Err(Error::config(format!(
+        "The configured catalog has stream(s) {} that this source does not have. Available streams: {}.",
+        unknown.join(", "),
+        available.join(", ")
+    )))
+}
+
+/// Reads one configured stream.
+#[async_trait::async_trait]
+trait ReadOne: Sync {
+    async fn read_one(
+        &self,
+        configured: &ConfiguredAirbyteStream,
+        state: Option<&JsonObject>,
+        out: &mut StreamOutput,
+    ) -> Result<(), Error>;
+}
+
+/// Through [`Source::read_stream`].
+struct BySource<'a, S: Source> {
+    source: &'a S,
+    config: &'a S::Config,
+}
+
+#[async_trait::async_trait]
+impl<S: Source> ReadOne for BySource<'_, S> {
+    async fn read_one(
+        &self,
+        configured: &ConfiguredAirbyteStream,
+        state: Option<&JsonObject>,
+        out: &mut StreamOutput,
+    ) -> Result<(), Error> {
+        self.source
+            .read_stream(self.config, configured, state, out)
+            .await
+    }
+}
+
+#[async_trait::async_trait]
+impl ReadOne for Streams {
+    async fn read_one(
+        &self,
+        configured: &ConfiguredAirbyteStream,
+        state: Option<&JsonObject>,
+        out: &mut StreamOutput,
+    ) -> Result<(), Error> {
+        self.read_stream(configured, state, out).await
+    }
+}
+
+async fn read_each<R: ReadOne>(
+    reader: &R,
+    catalog: &ConfiguredAirbyteCatalog,
+    state: &InputState,
+    out: &SourceOutput,
+    limit: usize,
+) -> Result<(), Error> {
     let mut reads = Vec::with_capacity(catalog.streams.len());
     for configured in &catalog.streams {
-        reads.push(read_one(source, config, configured, state, out));
+        reads.push(read_one(reader, configured, state, out));
     }
     let results: Vec<Result<(), Error>> = futures_util::stream::iter(reads)
-        .buffer_unordered(limit)
+        .buffer_unordered(limit.max(1))
         .collect()
         .await;
     results.into_iter().find(Result::is_err).unwrap_or(Ok(()))
 }
 
-async fn read_one<S: Source>(
-    source: &S,
-    config: &S::Config,
+async fn read_one<R: ReadOne>(
+    reader: &R,
     configured: &ConfiguredAirbyteStream,
     state: &InputState,
     out: &SourceOutput,
@@ -80,14 +175,9 @@ async fn read_one<S: Source>(
     let configured = &*effective;
     let input = state.stream(&descriptor);
     let mut stream_out = out.stream(descriptor.clone());
-    let result = std::panic::AssertUnwindSafe(source.read_stream(
-        config,
-        configured,
-        input,
-        &mut stream_out,
-    ))
-    .catch_unwind()
-    .await;
+    let result = std::panic::AssertUnwindSafe(reader.read_one(configured, input, &mut stream_out))
+        .catch_unwind()
+        .await;
     let error = match result {
         Ok(Ok(())) => {
             if stream_out.checkpoints() == 0 {

@@ -1,20 +1,40 @@
 //! Sources: `check`, `discover` and `read`.
 
+//!
+//! A source gives its streams typed ([`Source::streams`]: a [`Stream`] per
+//! stream, with a record type whose JSON Schema is the stream's), and
+//! `discover` and `read` come with them; or it implements `discover` and
+//! `read_stream` (or `read`) over untyped JSON, as database and manifest
+//! sources do whose streams are known only at run time.
+//!
+//! - [`stream`](Stream), [`Streams`]: typed streams and their catalog;
+//! - [`Incremental`]: the cursor algorithm of incremental reads;
+//! - [`GlobalState`], [`GlobalStreams`]: GLOBAL state reads (CDC);
+//! - [`SourceOutput`], [`StreamOutput`]: what every read emits through.
+
 mod cursor;
 mod driver;
+mod global;
+mod incremental;
 mod mode;
 mod output;
 mod state;
+mod stream;
+mod streams;
 
 use airbyte_protocol::{
     AirbyteCatalog, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, JsonObject,
 };
 
 pub use cursor::{CheckpointPolicy, CursorValue};
-pub use driver::read_streams;
+pub use driver::{check_known_streams, read_streams};
+pub use global::{GlobalState, GlobalStreams, catch_panic};
+pub use incremental::{CursorState, Incremental, Start};
 pub use mode::{ReadMode, effective_stream, read_mode};
 pub use output::{SourceOutput, StreamOutput};
 pub use state::InputState;
+pub use stream::{NoState, Record, Records, State, Stream, record_schema};
+pub use streams::Streams;
 
 use crate::config::Config;
 use crate::error::Error;
@@ -22,10 +42,15 @@ use crate::spec_options::SpecOptions;
 
 /// An Airbyte source.
 ///
-/// Implement `check`, `discover`, and either `read_stream` (the SDK then
-/// reads the configured streams, a bounded number at once, with stream
-/// statuses, state counts and errors handled) or `read` for full control
-/// (for example a CDC source that emits GLOBAL state).
+/// Implement `check`, and either
+/// - `streams`: typed [`Stream`]s; `discover` and `read` come from them; or
+/// - `discover`, and `read_stream` (the SDK then reads the configured
+///   streams, a bounded number at once, with stream statuses, state counts
+///   and errors handled) or `read` for full control (for example a CDC
+///   source that emits GLOBAL state).
+///
+/// Write the impl with `#[airbyte_sdk::source]`: it checks at compile time
+/// that one of the two is there.
 #[async_trait::async_trait]
 pub trait Source: Send + Sync + Sized + 'static {
     /// The connector's configuration; its JSON Schema is the spec.
@@ -41,12 +66,30 @@ pub trait Source: Send + Sync + Sized + 'static {
     /// connection status; any other error is a TRACE error and a non-zero exit.
     async fn check(&self, config: &Self::Config) -> Result<(), Error>;
 
-    /// The streams this source offers.
-    async fn discover(&self, config: &Self::Config) -> Result<AirbyteCatalog, Error>;
+    /// The source's typed streams. A source that gives them needs neither
+    /// `discover` nor `read`.
+    async fn streams(&self, config: &Self::Config) -> Result<Streams, Error> {
+        let _ = config;
+        Ok(Streams::new())
+    }
+
+    /// The streams this source offers. The default is the catalog of
+    /// [`Source::streams`].
+    async fn discover(&self, config: &Self::Config) -> Result<AirbyteCatalog, Error> {
+        let streams = self.streams(config).await?;
+        if streams.is_empty() {
+            return Err(Error::system(
+                "this source implements neither `streams` nor `discover`",
+            ));
+        }
+        streams.catalog()
+    }
 
     /// Reads the configured catalog. The default checks that every configured
-    /// stream exists (via `discover`) and calls [`Source::read_stream`] for
-    /// each, at most [`Source::max_concurrent_streams`] at once.
+    /// stream exists and reads each, at most
+    /// [`Source::max_concurrent_streams`] at once: with its typed
+    /// [`Stream::read`] if the source gives [`Source::streams`], else with
+    /// [`Source::read_stream`].
     async fn read(
         &self,
         config: &Self::Config,
@@ -54,7 +97,12 @@ pub trait Source: Send + Sync + Sized + 'static {
         state: &InputState,
         out: &SourceOutput,
     ) -> Result<(), Error> {
-        read_streams(self, config, catalog, state, out).await
+        let streams = self.streams(config).await?;
+        if streams.is_empty() {
+            return read_streams(self, config, catalog, state, out).await;
+        }
+        let limit = self.max_concurrent_streams();
+        driver::read_typed(&streams, catalog, state, out, limit).await
     }
 
     /// Reads one stream, starting from its input `state` (if any).
@@ -80,5 +128,11 @@ pub trait Source: Send + Sync + Sized + 'static {
     /// How many streams the default `read` reads at once.
     fn max_concurrent_streams(&self) -> usize {
         1
+    }
+
+    /// When states are due ([`StreamOutput::should_checkpoint`],
+    /// [`GlobalState::due`]): by default every 10,000 records or 60 seconds.
+    fn checkpoint_policy(&self) -> CheckpointPolicy {
+        CheckpointPolicy::default()
     }
 }

@@ -10,11 +10,13 @@
 //! assert!(out.connection_status().is_some());
 //! ```
 
+mod capture;
 mod dir;
 mod official;
 mod output;
 mod run;
 
+pub use capture::CapturedOutput;
 pub use dir::TestDir;
 pub use official::{check_with_official_models, test_venv};
 pub use output::Output;

@@ -16,15 +16,13 @@ mod stream;
 use std::time::Duration;
 
 use airbyte_sdk::Error;
-use airbyte_sdk::protocol::{
-    AirbyteStreamStatus, ConfiguredAirbyteCatalog, StreamDescriptor, SyncMode,
-};
-use airbyte_sdk::source::{InputState, SourceOutput, StreamOutput};
+use airbyte_sdk::protocol::{ConfiguredAirbyteCatalog, StreamDescriptor, SyncMode};
+use airbyte_sdk::source::{InputState, SourceOutput, StreamOutput, catch_panic};
 use tokio_postgres::Client;
 
 use self::changes::{ChangeStream, Changes};
 use self::snapshot::Snapshot;
-use self::state::{CdcInput, Checkpointer, StreamStart};
+use self::state::{Advance, CdcInput, Checkpointer, Position, StreamStart};
 use self::stream::{StreamPlan, stream_changes};
 use crate::catalog::{self, Table};
 use crate::config::{PostgresConfig, ReplicationMethod};
@@ -126,13 +124,9 @@ pub async fn read(
     check(&client, config).await?;
     let input = CdcInput::parse(state)?;
     let plan = plan(&client, catalog, &publication, &input).await?;
-    for p in &plan {
-        out.status(&p.descriptor, AirbyteStreamStatus::Started)?;
-    }
-    let mut outs: Vec<StreamOutput> = plan
-        .iter()
-        .map(|p| out.stream(p.descriptor.clone()))
-        .collect();
+    // The SDK's lifecycle of a GLOBAL read: STARTED now; COMPLETE, or
+    // INCOMPLETE and the error (a panic included), at the end.
+    let mut streams = out.global_streams(plan.iter().map(|p| p.descriptor.clone()).collect())?;
     let settings = Settings {
         slot: &replication_slot,
         publication: &publication,
@@ -141,24 +135,9 @@ pub async fn read(
             .trim()
             .eq_ignore_ascii_case("While reading Data"),
     };
-    let result = run(&client, config, &settings, &plan, &input, &mut outs, out).await;
-    match result {
-        Ok(()) => {
-            for (p, o) in plan.iter().zip(&outs) {
-                if o.records() == 0 {
-                    out.status(&p.descriptor, AirbyteStreamStatus::Running)?;
-                }
-                out.status(&p.descriptor, AirbyteStreamStatus::Complete)?;
-            }
-            Ok(())
-        }
-        Err(e) => {
-            for p in &plan {
-                out.status(&p.descriptor, AirbyteStreamStatus::Incomplete)?;
-            }
-            Err(e)
-        }
-    }
+    let outs = streams.outputs();
+    let result = catch_panic(run(&client, config, &settings, &plan, &input, outs, out)).await;
+    streams.finish(result)
 }
 
 struct Settings<'a> {
@@ -271,7 +250,7 @@ async fn run(
             (p.descriptor.clone(), state)
         })
         .collect();
-    let mut ck = Checkpointer::new(start, initial);
+    let mut ck = Checkpointer::new(out, Position { lsn: start }, initial);
 
     // 2. Snapshots of incremental streams that have none yet.
     for (index, p) in plan.iter().enumerate() {
@@ -290,11 +269,11 @@ async fn run(
             resume,
         };
         let rows = snapshot
-            .run(client, &mut ck, &mut outs[index], out)
+            .run(client, &mut ck, &mut outs[index])
             .await
             .map_err(|e| e.with_stream(p.descriptor.clone()))?;
         airbyte_sdk::tracing::info!("snapshot of `{}`: {rows} rows", p.descriptor);
-        ck.emit(out)?;
+        ck.emit()?;
     }
 
     // 3. The changes, up to the target.
@@ -335,7 +314,7 @@ async fn run(
             ack_while_reading: settings.ack_while_reading,
         };
         let began = std::time::Instant::now();
-        let summary = stream_changes(&stream_plan, &mut changes, outs, &mut ck, out).await?;
+        let summary = stream_changes(&stream_plan, &mut changes, outs, &mut ck).await?;
         airbyte_sdk::tracing::info!(
             "streamed {} records from {} transactions in {:.1} s, up to {}: {}",
             summary.records,
@@ -363,15 +342,15 @@ async fn run(
             resume,
         };
         snapshot
-            .run(client, &mut ck, &mut outs[index], out)
+            .run(client, &mut ck, &mut outs[index])
             .await
             .map_err(|e| e.with_stream(p.descriptor.clone()))?;
-        ck.emit(out)?;
+        ck.emit()?;
     }
 
     // 5. The final state.
     if ck.emitted() == 0 || ck.pending() {
-        ck.emit(out)?;
+        ck.emit()?;
     }
     Ok(())
 }

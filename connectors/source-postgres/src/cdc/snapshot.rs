@@ -20,7 +20,7 @@
 
 use airbyte_sdk::Error;
 use airbyte_sdk::protocol::columns;
-use airbyte_sdk::source::{SourceOutput, StreamOutput};
+use airbyte_sdk::source::StreamOutput;
 use futures_util::{StreamExt, pin_mut};
 use tokio_postgres::Client;
 
@@ -51,7 +51,6 @@ impl Snapshot<'_> {
         client: &Client,
         ck: &mut Checkpointer,
         out: &mut StreamOutput,
-        global: &SourceOutput,
     ) -> Result<u64, Error> {
         let table = self.table;
         let err = query_error(table, "snapshot of");
@@ -59,7 +58,7 @@ impl Snapshot<'_> {
             .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .await
             .map_err(&err)?;
-        let result = self.copy(client, ck, out, global).await;
+        let result = self.copy(client, ck, out).await;
         // Read only: ending it either way is safe.
         let end = client
             .batch_execute(if result.is_ok() { "COMMIT" } else { "ROLLBACK" })
@@ -83,7 +82,6 @@ impl Snapshot<'_> {
         client: &Client,
         ck: &mut Checkpointer,
         out: &mut StreamOutput,
-        global: &SourceOutput,
     ) -> Result<u64, Error> {
         let table = self.table;
         let err = query_error(table, "snapshot of");
@@ -147,7 +145,7 @@ impl Snapshot<'_> {
                     // The state names the last row emitted: a resume starts after it.
                     if let Some(values) = last.as_ref().filter(|_| ck.due()) {
                         ck.set_stream(self.index, snapshot_progress(pk, values));
-                        ck.emit(global)?;
+                        ck.emit()?;
                     }
                     let fields: Vec<&[u8]> = line.split(|&b| b == b'\t').collect();
                     last = Some(

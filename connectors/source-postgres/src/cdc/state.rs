@@ -1,4 +1,5 @@
-//! The CDC state: its shapes, reading it back, and emitting GLOBAL checkpoints.
+//! The CDC state: its shapes, reading it back, and the position of the
+//! GLOBAL checkpoints (which the SDK's [`GlobalState`] emits).
 //!
 //! One GLOBAL state message per checkpoint:
 //!
@@ -22,14 +23,12 @@
 //!   A stream without a state gets a snapshot.
 
 use std::collections::HashMap;
-use std::time::Instant;
 
 use airbyte_sdk::Error;
-use airbyte_sdk::protocol::{
-    AirbyteStateMessage, AirbyteStateStats, AirbyteStreamState, JsonObject, StreamDescriptor,
-};
-use airbyte_sdk::source::{CheckpointPolicy, InputState, SourceOutput};
+use airbyte_sdk::protocol::{JsonObject, StreamDescriptor};
+use airbyte_sdk::source::{GlobalState, InputState};
 use airbyte_sdk::value::temporal::Timestamp;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 /// `X/Y` (hexadecimal halves), as PostgreSQL prints an LSN.
@@ -190,100 +189,41 @@ pub fn full_refresh_done() -> Value {
     json!({"version": 1, "state_type": "complete"})
 }
 
-/// Builds and emits GLOBAL states, and counts the records between them.
-pub struct Checkpointer {
-    lsn: u64,
-    streams: Vec<(StreamDescriptor, Option<Value>)>,
-    records: u64,
-    last: Instant,
-    policy: CheckpointPolicy,
-    emitted: u64,
-    dirty: bool,
+/// The shared state: where the slot resumes. Written as
+/// `{"version":1,"state_type":"cdc_lsn","lsn":N,"lsn_text":"X/Y"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// Every transaction that committed before it was emitted.
+    pub lsn: u64,
 }
 
-impl Checkpointer {
-    /// Starts at `lsn`, with one entry per stream (its input state, if any).
-    pub fn new(lsn: u64, streams: Vec<(StreamDescriptor, Option<Value>)>) -> Self {
-        Checkpointer {
-            lsn,
-            streams,
-            records: 0,
-            last: Instant::now(),
-            policy: CheckpointPolicy::default(),
-            emitted: 0,
-            dirty: true,
-        }
+impl Serialize for Position {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        json!({"version": 1, "state_type": "cdc_lsn", "lsn": self.lsn, "lsn_text": lsn_text(self.lsn)})
+            .serialize(serializer)
     }
+}
 
+/// The GLOBAL states of a CDC read: the SDK's [`GlobalState`] around a [`Position`].
+pub type Checkpointer = GlobalState<Position>;
+
+/// The position moves, never backwards, at transaction boundaries.
+pub trait Advance {
     /// The LSN the next state will carry.
-    pub fn lsn(&self) -> u64 {
-        self.lsn
+    fn lsn(&self) -> u64;
+    /// Moves the position to `lsn` if it is ahead: call only at a transaction boundary.
+    fn advance(&mut self, lsn: u64);
+}
+
+impl Advance for Checkpointer {
+    fn lsn(&self) -> u64 {
+        self.shared().lsn
     }
 
-    /// Moves the position (never backwards): call only at a transaction boundary.
-    pub fn advance(&mut self, lsn: u64) {
-        if lsn > self.lsn {
-            self.lsn = lsn;
-            self.dirty = true;
+    fn advance(&mut self, lsn: u64) {
+        if lsn > self.shared().lsn {
+            self.shared_mut().lsn = lsn;
         }
-    }
-
-    /// Sets the state of stream `index`.
-    pub fn set_stream(&mut self, index: usize, state: Value) {
-        if let Some(entry) = self.streams.get_mut(index) {
-            entry.1 = Some(state);
-            self.dirty = true;
-        }
-    }
-
-    /// Counts one emitted record.
-    pub fn count(&mut self) {
-        self.records += 1;
-        self.dirty = true;
-    }
-
-    /// Whether the checkpoint policy asks for a state now.
-    pub fn due(&self) -> bool {
-        self.policy.is_due(self.records, self.last.elapsed())
-    }
-
-    /// Whether records were counted, or the position or a stream state changed, since the last state.
-    pub fn pending(&self) -> bool {
-        self.dirty
-    }
-
-    /// States emitted so far.
-    pub fn emitted(&self) -> u64 {
-        self.emitted
-    }
-
-    /// Emits a GLOBAL state with the records counted since the previous one.
-    pub fn emit(&mut self, out: &SourceOutput) -> Result<(), Error> {
-        let to_object = |v: &Value| {
-            JsonObject::from_serialize(v)
-                .map_err(|e| Error::system("a CDC state is not a JSON object").with_source(e))
-        };
-        let shared = to_object(
-            &json!({"version": 1, "state_type": "cdc_lsn", "lsn": self.lsn, "lsn_text": lsn_text(self.lsn)}),
-        )?;
-        let mut stream_states = Vec::with_capacity(self.streams.len());
-        for (descriptor, state) in &self.streams {
-            if let Some(state) = state {
-                stream_states.push(AirbyteStreamState {
-                    stream_descriptor: descriptor.clone(),
-                    stream_state: Some(to_object(state)?),
-                    extra: Default::default(),
-                });
-            }
-        }
-        let mut message = AirbyteStateMessage::global(Some(shared), stream_states);
-        message.source_stats = Some(AirbyteStateStats::records(self.records));
-        out.state(message)?;
-        self.records = 0;
-        self.last = Instant::now();
-        self.emitted += 1;
-        self.dirty = false;
-        Ok(())
     }
 }
 

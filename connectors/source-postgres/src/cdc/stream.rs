@@ -17,7 +17,7 @@
 use std::time::Duration;
 
 use airbyte_sdk::Error;
-use airbyte_sdk::source::{SourceOutput, StreamOutput};
+use airbyte_sdk::source::StreamOutput;
 use pgwire_replication::{
     Lsn, PgWireError, ReplicationClient, ReplicationConfig, ReplicationEvent, TlsConfig,
 };
@@ -26,7 +26,7 @@ use tokio_postgres::Client;
 
 use super::changes::Changes;
 use super::pgoutput::{Message, decode};
-use super::state::{Checkpointer, lsn_text, parse_lsn, pg_time_rfc3339};
+use super::state::{Advance, Checkpointer, lsn_text, parse_lsn, pg_time_rfc3339};
 use crate::config::{PostgresConfig, SslMode};
 use crate::connect::ident;
 
@@ -222,7 +222,6 @@ pub async fn stream_changes(
     changes: &mut Changes,
     outs: &mut [StreamOutput],
     ck: &mut Checkpointer,
-    global: &SourceOutput,
 ) -> Result<StreamSummary, Error> {
     let classify = |e| classify(e, plan.slot, plan.publication);
     let mut client = ReplicationClient::connect(replication_config(plan)?)
@@ -241,7 +240,7 @@ pub async fn stream_changes(
         lsn_text(plan.start),
         lsn_text(plan.target)
     );
-    let result = read_events(&mut client, plan, changes, outs, ck, global).await;
+    let result = read_events(&mut client, plan, changes, outs, ck).await;
     // Ends the stream (CopyDone) so the slot is released at once.
     if let Err(e) = client.shutdown().await {
         airbyte_sdk::tracing::debug!("closing the replication stream: {e}");
@@ -264,7 +263,6 @@ async fn read_events(
     changes: &mut Changes,
     outs: &mut [StreamOutput],
     ck: &mut Checkpointer,
-    global: &SourceOutput,
 ) -> Result<StreamSummary, Error> {
     let classify = |e| classify(e, plan.slot, plan.publication);
     let mut summary = StreamSummary {
@@ -350,7 +348,7 @@ async fn read_events(
                 summary.transactions += 1;
                 ck.advance(end_lsn.0);
                 if ck.due() {
-                    ck.emit(global)?;
+                    ck.emit()?;
                     if plan.ack_while_reading {
                         client.update_applied_lsn(Lsn(ck.lsn()));
                     }
