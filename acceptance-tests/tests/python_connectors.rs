@@ -262,10 +262,7 @@ fn example_source_generator_into_a_cdk_destination_resumes_from_echoed_states() 
     }
     assert!(assert_states_echoed_unchanged(dir.path(), "cdk-destination") >= 2);
     let saved = saved_states(&dir);
-    assert_eq!(
-        saved["users"],
-        json!({"updated_at": "2024-01-01T00:49:00Z"})
-    );
+    assert_eq!(saved["users"], generator_state("2024-01-01T00:49:00Z"));
 
     // The second sync starts from the saved states: only the 30 new rows move.
     let second = sync(
@@ -287,7 +284,7 @@ fn example_source_generator_into_a_cdk_destination_resumes_from_echoed_states() 
     assert!(assert_states_echoed_unchanged(dir.path(), "cdk-destination") >= 2);
     assert_eq!(
         saved_states(&dir)["purchases"],
-        json!({"updated_at": "2024-01-01T01:19:00Z"})
+        generator_state("2024-01-01T01:19:00Z")
     );
 }
 
@@ -389,4 +386,10 @@ fn source_postgres_into_a_cdk_destination_resumes_from_echoed_states() {
         saved_states(&dir)["items"]["cursor"],
         saved["items"]["cursor"]
     );
+}
+
+/// The state example-source-generator writes after the row with `updated_at`
+/// (its `Incremental` cursor state: one row per timestamp).
+fn generator_state(updated_at: impl Into<serde_json::Value>) -> serde_json::Value {
+    json!({"cursor_field": ["updated_at"], "cursor": updated_at.into(), "cursor_record_count": 1})
 }

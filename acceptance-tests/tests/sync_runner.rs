@@ -146,8 +146,8 @@ fn the_state_file_holds_the_echoed_states_without_the_runner_ids() {
     assert_eq!(
         cursors(&states),
         [
-            ("users".to_owned(), json!({"updated_at": timestamp(4)})),
-            ("purchases".to_owned(), json!({"updated_at": timestamp(4)}))
+            ("users".to_owned(), generator_state(timestamp(4))),
+            ("purchases".to_owned(), generator_state(timestamp(4)))
         ]
     );
 }
@@ -166,14 +166,14 @@ fn an_incremental_sync_resumes_from_the_state_file_with_dedup() {
     }
     assert_eq!(
         cursors(&saved_states(&dir))[0].1,
-        json!({"updated_at": timestamp(7)})
+        generator_state(timestamp(7))
     );
     // Nothing new: nothing emitted, and the cursor stays.
     let third = run_sync(&options(&dir, json!({"count": 8}))).expect("the third sync succeeds");
     assert_eq!(third.total().emitted, 0);
     assert_eq!(
         cursors(&saved_states(&dir))[1].1,
-        json!({"updated_at": timestamp(7)})
+        generator_state(timestamp(7))
     );
 }
 
@@ -212,8 +212,8 @@ fn a_full_refresh_overwrites_and_only_chosen_streams_advance() {
     assert_eq!(
         cursors(&saved_states(&dir)),
         [
-            ("users".to_owned(), json!({"updated_at": timestamp(5)})),
-            ("purchases".to_owned(), json!({"updated_at": timestamp(4)}))
+            ("users".to_owned(), generator_state(timestamp(5))),
+            ("purchases".to_owned(), generator_state(timestamp(4)))
         ]
     );
 }
@@ -323,6 +323,12 @@ fn a_failing_source_fails_the_sync_but_keeps_what_was_committed() {
     assert_eq!(rows(&dir, "purchases").len(), 5);
     assert_eq!(
         cursors(&saved_states(&dir)),
-        [("purchases".to_owned(), json!({"updated_at": timestamp(4)}))]
+        [("purchases".to_owned(), generator_state(timestamp(4)))]
     );
+}
+
+/// The state example-source-generator writes after the row with `updated_at`
+/// (its `Incremental` cursor state: one row per timestamp).
+fn generator_state(updated_at: impl Into<serde_json::Value>) -> serde_json::Value {
+    json!({"cursor_field": ["updated_at"], "cursor": updated_at.into(), "cursor_record_count": 1})
 }
