@@ -9,8 +9,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use airbyte_sdk::destination::{Batch, StreamWriter};
-use airbyte_sdk::protocol::{ConfiguredAirbyteCatalog, FailureType, MessageType};
+use airbyte_sdk::destination::{Batch, StreamPlan, StreamWriter};
+use airbyte_sdk::protocol::{FailureType, MessageType};
 use airbyte_sdk::testkit::{Output, TestDir, run_destination};
 use airbyte_sdk::{Destination, Error};
 use serde_json::json;
@@ -38,11 +38,7 @@ impl Destination for Mem {
     async fn check(&self, _config: &NoConfig) -> Result<(), Error> {
         Ok(())
     }
-    async fn open(
-        &self,
-        _config: &NoConfig,
-        _catalog: &ConfiguredAirbyteCatalog,
-    ) -> Result<MemWriter, Error> {
+    async fn open(&self, _config: &NoConfig, _plans: &[StreamPlan]) -> Result<MemWriter, Error> {
         Ok(MemWriter {
             committed: self.committed.clone(),
         })

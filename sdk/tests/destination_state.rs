@@ -2,8 +2,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use airbyte_sdk::destination::{Batch, BatchLimits, StreamWriter};
-use airbyte_sdk::protocol::{AirbyteMessage, ConfiguredAirbyteCatalog, FailureType, MessageType};
+use airbyte_sdk::destination::{Batch, BatchLimits, StreamPlan, StreamWriter};
+use airbyte_sdk::protocol::{AirbyteMessage, FailureType, MessageType};
 use airbyte_sdk::testkit::{TestDir, run_destination};
 use airbyte_sdk::{Destination, Error};
 use serde_json::json;
@@ -33,11 +33,7 @@ impl Destination for Mem {
     async fn check(&self, _config: &MemConfig) -> Result<(), Error> {
         Ok(())
     }
-    async fn open(
-        &self,
-        config: &MemConfig,
-        _catalog: &ConfiguredAirbyteCatalog,
-    ) -> Result<MemWriter, Error> {
+    async fn open(&self, config: &MemConfig, _plans: &[StreamPlan]) -> Result<MemWriter, Error> {
         Ok(MemWriter {
             committed: self.committed.clone(),
             fail_at: config.fail_at,

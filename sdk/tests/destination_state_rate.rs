@@ -9,8 +9,8 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use airbyte_sdk::destination::{Batch, BatchLimits, StreamWriter};
-use airbyte_sdk::protocol::{AirbyteMessage, AirbyteStateType, ConfiguredAirbyteCatalog};
+use airbyte_sdk::destination::{Batch, BatchLimits, StreamPlan, StreamWriter};
+use airbyte_sdk::protocol::{AirbyteMessage, AirbyteStateType};
 use airbyte_sdk::testkit::TestDir;
 use airbyte_sdk::{ConnectorInfo, Destination, Error, Io, run_destination_with};
 use serde_json::json;
@@ -58,11 +58,7 @@ impl Destination for Mem {
     async fn check(&self, _config: &MemConfig) -> Result<(), Error> {
         Ok(())
     }
-    async fn open(
-        &self,
-        config: &MemConfig,
-        _catalog: &ConfiguredAirbyteCatalog,
-    ) -> Result<MemWriter, Error> {
+    async fn open(&self, config: &MemConfig, _plans: &[StreamPlan]) -> Result<MemWriter, Error> {
         Ok(MemWriter {
             mem: self.clone(),
             write_ms: config.write_ms.unwrap_or(0),

@@ -2,7 +2,7 @@
 
 pub use airbyte_postgres_common::SslMode;
 
-/// Loads data into PostgreSQL: one typed table per stream.
+/// Loads data into PostgreSQL: one typed table per stream (or one raw table, with `disable_type_dedupe`).
 #[airbyte_sdk::config(title = "Postgres Destination Spec")]
 #[derive(Debug)]
 pub struct PostgresDestinationConfig {
@@ -30,7 +30,7 @@ pub struct PostgresDestinationConfig {
     /// Additional connection parameters, formatted as 'key=value' pairs separated by '&'.
     #[airbyte(order = 8, title = "JDBC URL Params")]
     pub jdbc_url_params: Option<String>,
-    /// The schema for Airbyte's internal tables (kept for compatibility: this destination loads final tables directly).
+    /// The schema raw tables are written to when "Disable Final Tables" is on (default: airbyte_internal).
     #[airbyte(order = 9, title = "Airbyte Internal Table Dataset Name")]
     pub raw_data_schema: Option<String>,
     /// Write numbers as unconstrained `numeric` instead of `decimal(38, 9)`.
@@ -42,6 +42,13 @@ pub struct PostgresDestinationConfig {
     /// Drop tables with CASCADE when replacing them (dependent views are dropped too).
     #[airbyte(order = 12, title = "Drop tables with CASCADE", default = false)]
     pub drop_cascade: bool,
+    /// Raw tables only: write each record untyped, its data as JSON in `_airbyte_data`, to `<raw schema>.<namespace>_raw__stream_<stream>` (lower-cased), with no typed final tables and no deduplication (append_dedup appends).
+    #[airbyte(
+        order = 13,
+        title = "Disable Final Tables (Raw tables only)",
+        default = false
+    )]
+    pub disable_type_dedupe: bool,
 }
 
 /// What a CDC delete does in append_dedup mode.
@@ -57,6 +64,24 @@ pub enum CdcDeletionMode {
 }
 
 impl PostgresDestinationConfig {
+    /// The schema of raw tables: `raw_data_schema`, else `airbyte_internal`.
+    pub fn raw_schema(&self) -> &str {
+        self.raw_data_schema
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .unwrap_or(airbyte_sdk::destination::DEFAULT_RAW_SCHEMA)
+    }
+
+    /// The schema `check` must be able to create tables in: the raw schema
+    /// in raw-tables mode, else the default schema.
+    pub fn checked_schema(&self) -> &str {
+        if self.disable_type_dedupe {
+            self.raw_schema()
+        } else {
+            &self.schema
+        }
+    }
+
     /// How to connect.
     pub fn connect_options(&self) -> airbyte_postgres_common::ConnectOptions {
         airbyte_postgres_common::ConnectOptions {

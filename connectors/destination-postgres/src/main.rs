@@ -1,17 +1,22 @@
 //! `destination-postgres`: loads Airbyte streams into typed PostgreSQL tables
-//! (a drop-in for Airbyte's destination-postgres configs), with COPY.
+//! (a drop-in for Airbyte's destination-postgres configs), with COPY; or,
+//! with `disable_type_dedupe`, into raw tables. The Destinations V2 rules
+//! are the SDK's (`airbyte_sdk::destination`); this crate holds their SQL,
+//! DDL, binary COPY encoding and PostgreSQL's value ranges.
 
 mod config;
-mod names;
 mod numeric;
+mod raw_row;
 mod row;
 mod table;
+mod target;
 mod temporal;
 mod types;
 mod value;
 mod writer;
 
-use airbyte_sdk::protocol::{ConfiguredAirbyteCatalog, DestinationSyncMode};
+use airbyte_sdk::destination::StreamPlan;
+use airbyte_sdk::protocol::DestinationSyncMode;
 use airbyte_sdk::{Destination, Error, SpecOptions};
 
 use config::PostgresDestinationConfig;
@@ -41,16 +46,16 @@ impl Destination for PostgresDestination {
 
     async fn check(&self, config: &PostgresDestinationConfig) -> Result<(), Error> {
         let client = airbyte_postgres_common::connect(&config.connect_options()).await?;
-        table::can_create(&client, &config.schema).await
+        table::can_create(&client, &table::NAMES.fit(config.checked_schema())).await
     }
 
     async fn open(
         &self,
         config: &PostgresDestinationConfig,
-        catalog: &ConfiguredAirbyteCatalog,
+        plans: &[StreamPlan],
     ) -> Result<writer::PgWriter, Error> {
         let client = airbyte_postgres_common::connect(&config.connect_options()).await?;
-        writer::open(client, config, catalog).await
+        writer::open(client, config, plans).await
     }
 }
 

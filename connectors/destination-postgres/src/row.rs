@@ -11,10 +11,8 @@ use std::collections::HashMap;
 use std::fmt;
 
 use airbyte_sdk::Error;
-use airbyte_sdk::destination::RecordView;
-use airbyte_sdk::protocol::{
-    AirbyteRecordMessageMetaChange, ChangeReason, ChangeType, StreamDescriptor,
-};
+use airbyte_sdk::destination::{AirbyteMeta, RawIds, RecordView, StreamPlan};
+use airbyte_sdk::protocol::StreamDescriptor;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
@@ -22,23 +20,20 @@ use crate::table::Column;
 use crate::types::ColumnType;
 use crate::value;
 
-/// Milliseconds from 1970-01-01 to 2000-01-01, PostgreSQL's epoch.
-const PG_EPOCH_MS: i64 = 946_684_800_000;
-
 /// The start of a binary COPY stream: signature, flags, no header extension.
 pub const HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
 
 /// The end of a binary COPY stream.
 pub const TRAILER: &[u8] = &(-1i16).to_be_bytes();
 
-/// Encodes the records of one stream as COPY text rows.
+/// Encodes the records of one stream as binary COPY rows.
 #[derive(Debug)]
 pub struct RowEncoder {
     types: Vec<ColumnType>,
     index: ColumnIndex,
     /// The generation id field.
     generation: Vec<u8>,
-    sync_id: Option<i64>,
+    meta: AirbyteMeta,
     /// The `_airbyte_meta` field without changes.
     empty_meta: Vec<u8>,
     /// The tuple header: the number of fields.
@@ -47,27 +42,17 @@ pub struct RowEncoder {
 }
 
 impl RowEncoder {
-    /// An encoder for rows of `columns`.
-    pub fn new(columns: &[Column], generation_id: Option<i64>, sync_id: Option<i64>) -> Self {
+    /// An encoder for rows of `columns` of the stream of `plan`.
+    pub fn new(columns: &[Column], plan: &StreamPlan) -> Self {
+        let meta = AirbyteMeta::new(plan.sync_id);
         let mut empty_meta = Vec::new();
-        value::jsonb_field(
-            &serde_json::json!({"sync_id": sync_id, "changes": []}).to_string(),
-            &mut empty_meta,
-        );
-        let mut generation = Vec::new();
-        match generation_id {
-            Some(g) => {
-                generation.extend_from_slice(&8i32.to_be_bytes());
-                generation.extend_from_slice(&g.to_be_bytes());
-            }
-            None => value::null(&mut generation),
-        }
+        value::jsonb_field(meta.empty(), &mut empty_meta);
         let fields = i16::try_from(columns.len() + 4).unwrap_or(i16::MAX);
         RowEncoder {
             types: columns.iter().map(|c| c.ty).collect(),
             index: ColumnIndex::new(columns.iter().map(|c| c.json.as_str())),
-            generation,
-            sync_id,
+            generation: value::generation_field(plan.generation_id),
+            meta,
             empty_meta,
             fields: fields.to_be_bytes(),
             ids: RawIds::new(),
@@ -85,14 +70,8 @@ impl RowEncoder {
         let mut failed: Vec<usize> = Vec::new();
         for record in records {
             out.extend_from_slice(&self.fields);
-            out.extend_from_slice(&36i32.to_be_bytes());
-            self.ids.write(record.emitted_at(), out);
-            out.extend_from_slice(&8i32.to_be_bytes());
-            let micros = record
-                .emitted_at()
-                .saturating_sub(PG_EPOCH_MS)
-                .saturating_mul(1000);
-            out.extend_from_slice(&micros.to_be_bytes());
+            value::raw_id_field(&self.ids, record.emitted_at(), out);
+            value::extracted_at_field(record.emitted_at(), out);
             out.extend_from_slice(&self.generation);
             slots.iter_mut().for_each(|s| *s = None);
             self.index.fill(record.data(), &mut slots).map_err(|e| {
@@ -119,26 +98,11 @@ impl RowEncoder {
         failed: &[usize],
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
-        let source_changes = match record.meta_json() {
-            None | Some("null") => Vec::new(),
-            Some(_) => record.meta()?.and_then(|m| m.changes).unwrap_or_default(),
-        };
-        if source_changes.is_empty() && failed.is_empty() {
-            out.extend_from_slice(&self.empty_meta);
-            return Ok(());
+        let nulled = failed.iter().map(|&i| self.index.names[i].as_str());
+        match self.meta.of(record, nulled)? {
+            Some(meta) => value::jsonb_field(&meta, out),
+            None => out.extend_from_slice(&self.empty_meta),
         }
-        let mut all = source_changes;
-        all.extend(failed.iter().map(|&i| {
-            AirbyteRecordMessageMetaChange::new(
-                self.index.names[i].clone(),
-                ChangeType::Nulled,
-                ChangeReason::DestinationTypecastError,
-            )
-        }));
-        value::jsonb_field(
-            &serde_json::json!({"sync_id": self.sync_id, "changes": all}).to_string(),
-            out,
-        );
         Ok(())
     }
 }
@@ -241,48 +205,11 @@ impl<'de> Visitor<'de> for Key<'_> {
     }
 }
 
-/// Time-ordered unique ids in the UUID layout: later records sort after earlier ones.
-#[derive(Debug)]
-struct RawIds {
-    /// The process id, in the high bits, so concurrent loads do not collide.
-    salt: u64,
-}
-
-static RAW_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-impl RawIds {
-    fn new() -> Self {
-        RawIds {
-            salt: u64::from(std::process::id()) << 40,
-        }
-    }
-
-    fn write(&self, ms: i64, out: &mut Vec<u8>) {
-        let n = RAW_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed) ^ self.salt;
-        let ms = ms.max(0) as u64;
-        hex(ms >> 16, 8, out);
-        out.push(b'-');
-        hex(ms & 0xffff, 4, out);
-        out.extend_from_slice(b"-7");
-        hex((n >> 60) & 0xfff, 3, out);
-        out.push(b'-');
-        hex(0x8000 | ((n >> 48) & 0x3fff), 4, out);
-        out.push(b'-');
-        hex(n & 0xffff_ffff_ffff, 12, out);
-    }
-}
-
-/// Appends `n` in lowercase hex, `width` digits.
-fn hex(n: u64, width: u32, out: &mut Vec<u8>) {
-    for shift in (0..width).rev() {
-        out.push(b"0123456789abcdef"[((n >> (shift * 4)) & 0xf) as usize]);
-    }
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use airbyte_sdk::destination::Batch;
+    use airbyte_sdk::protocol::ConfiguredAirbyteStream;
 
     fn column(json: &str, ty: ColumnType) -> Column {
         Column {
@@ -293,7 +220,7 @@ mod tests {
     }
 
     /// The tuples of a binary COPY body: each field's bytes, or None for NULL.
-    fn tuples(mut b: &[u8]) -> Vec<Vec<Option<Vec<u8>>>> {
+    pub(crate) fn tuples(mut b: &[u8]) -> Vec<Vec<Option<Vec<u8>>>> {
         let mut rows = Vec::new();
         while !b.is_empty() {
             let n = i16::from_be_bytes([b[0], b[1]]);
@@ -314,20 +241,8 @@ mod tests {
         rows
     }
 
-    fn text(field: &Option<Vec<u8>>) -> &str {
+    pub(crate) fn text(field: &Option<Vec<u8>>) -> &str {
         std::str::from_utf8(field.as_deref().expect("not null")).expect("utf8")
-    }
-
-    #[test]
-    fn raw_ids_sort_in_time_order() {
-        let ids = RawIds::new();
-        let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
-        ids.write(5, &mut a);
-        ids.write(5, &mut b);
-        ids.write(1_700_000_000_000, &mut c);
-        assert!(a < b && b < c, "later ids sort after earlier ones");
-        assert_eq!(a.len(), 36);
-        assert_eq!(&c[14..15], b"7", "a version 7 UUID layout");
     }
 
     #[test]
@@ -337,7 +252,12 @@ mod tests {
             column("name", ColumnType::Text),
             column("n\"q", ColumnType::Text),
         ];
-        let mut encoder = RowEncoder::new(&columns, Some(3), Some(9));
+        let mut configured: ConfiguredAirbyteStream = serde_json::from_str(
+            r#"{"stream":{"name":"s","json_schema":{},"supported_sync_modes":["full_refresh"]},"sync_mode":"full_refresh","destination_sync_mode":"append","generation_id":3}"#,
+        )
+        .expect("stream");
+        configured.sync_id = Some(9);
+        let mut encoder = RowEncoder::new(&columns, &StreamPlan::new(0, &configured));
         let mut batch = Batch::new(0, StreamDescriptor::new("s"));
         for data in [
             r#"{"id":1,"name":"a","n\"q":"x"}"#,

@@ -1,13 +1,17 @@
-//! Final tables: create, evolve, replace.
+//! Tables: create, evolve, replace. Typed (final) tables and raw tables.
 
 use airbyte_postgres_common::{ident, literal};
 use airbyte_sdk::Error;
+use airbyte_sdk::destination::{
+    FINAL_META_COLUMNS, LogicalType, MetaColumn, NameLimit, RAW_COLUMNS, RAW_ID_LENGTH, StreamPlan,
+};
 use airbyte_sdk::protocol::columns;
-use serde_json::Value;
 use tokio_postgres::Client;
 
-use crate::names::fit;
 use crate::types::ColumnType;
+
+/// PostgreSQL's identifiers: 63 bytes.
+pub const NAMES: NameLimit = NameLimit::POSTGRES;
 
 /// A user column: its name in the stream, its SQL name and type.
 #[derive(Debug, Clone)]
@@ -20,14 +24,6 @@ pub struct Column {
     pub ty: ColumnType,
 }
 
-/// The metadata columns, in order, before the user columns.
-pub const META: [(&str, &str); 4] = [
-    (columns::RAW_ID, "varchar NOT NULL"),
-    (columns::EXTRACTED_AT, "timestamptz NOT NULL"),
-    (columns::META, "jsonb NOT NULL"),
-    (columns::GENERATION_ID, "bigint"),
-];
-
 /// A failed statement, as "`what`: the server's message", with the failure
 /// type of its SQLSTATE ([`airbyte_postgres_common::sqlstate`]): a missing
 /// privilege is a config error, a lost connection transient, a rejected value
@@ -36,20 +32,27 @@ pub(crate) fn db_error(what: &str) -> impl Fn(tokio_postgres::Error) -> Error + 
     move |e| airbyte_postgres_common::sqlstate::query_error(what, e)
 }
 
-/// The user columns of a stream's JSON Schema.
-pub fn columns_of(schema: &Value, unconstrained_number: bool) -> Vec<Column> {
-    let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
-        return Vec::new();
-    };
-    properties
+/// The user columns of a stream, with their PostgreSQL names and types.
+pub fn columns_of(plan: &StreamPlan, unconstrained_number: bool) -> Vec<Column> {
+    plan.columns
         .iter()
-        .filter(|(name, _)| !META.iter().any(|(m, _)| m == name))
-        .map(|(name, prop)| Column {
-            json: name.clone(),
-            sql: fit(name),
-            ty: ColumnType::of(prop, unconstrained_number),
+        .map(|c| Column {
+            json: c.name.clone(),
+            sql: NAMES.fit(&c.name),
+            ty: ColumnType::of(c.ty, unconstrained_number),
         })
         .collect()
+}
+
+/// The definition of a metadata column: `"name" type [NOT NULL]`. A raw
+/// table's `_airbyte_raw_id` is `varchar(36)`, as Airbyte's raw tables have it.
+fn meta_column_sql(column: &MetaColumn, raw: bool) -> String {
+    let ty = match (column.ty, raw) {
+        (LogicalType::String, true) => format!("varchar({RAW_ID_LENGTH})"),
+        (ty, _) => ColumnType::of(ty, false).sql().to_owned(),
+    };
+    let not_null = if column.nullable { "" } else { " NOT NULL" };
+    format!("{} {ty}{not_null}", ident(column.name))
 }
 
 /// `"schema"."table"`.
@@ -57,8 +60,43 @@ pub fn qualified(schema: &str, table: &str) -> String {
     format!("{}.{}", ident(schema), ident(table))
 }
 
-/// Creates the schema and the table if missing; adds new columns; widens
-/// columns whose type changed (to jsonb, or varchar) instead of failing.
+async fn create_schema(client: &Client, schema: &str) -> Result<(), Error> {
+    client
+        .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {}", ident(schema)))
+        .await
+        .map_err(db_error(&format!("cannot create schema {schema}")))
+}
+
+/// Creates the schema and the raw table if missing (its columns are
+/// [`RAW_COLUMNS`]); adds the nullable ones to a raw table of an older
+/// layout (one without `_airbyte_generation_id`).
+pub async fn ensure_raw(client: &Client, schema: &str, table: &str) -> Result<(), Error> {
+    create_schema(client, schema).await?;
+    let name = qualified(schema, table);
+    let defs: Vec<String> = RAW_COLUMNS
+        .iter()
+        .map(|c| meta_column_sql(c, true))
+        .collect();
+    let mut sql = format!(
+        "CREATE TABLE IF NOT EXISTS {name} ({}); {};",
+        defs.join(", "),
+        extracted_at_index(schema, table)
+    );
+    for column in RAW_COLUMNS.iter().filter(|c| c.nullable) {
+        sql.push_str(&format!(
+            "ALTER TABLE {name} ADD COLUMN IF NOT EXISTS {};",
+            meta_column_sql(column, true)
+        ));
+    }
+    client
+        .batch_execute(&sql)
+        .await
+        .map_err(db_error(&format!("cannot create table {name}")))
+}
+
+/// Creates the schema and the typed table if missing; adds new columns;
+/// widens columns whose type changed ([`LogicalType::widen`]: to jsonb,
+/// varchar or numeric) instead of failing.
 /// Returns the columns with the types the table really has.
 pub async fn ensure(
     client: &Client,
@@ -66,10 +104,7 @@ pub async fn ensure(
     table: &str,
     mut columns: Vec<Column>,
 ) -> Result<Vec<Column>, Error> {
-    client
-        .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {}", ident(schema)))
-        .await
-        .map_err(db_error(&format!("cannot create schema {schema}")))?;
+    create_schema(client, schema).await?;
     let name = qualified(schema, table);
     let existing = client
         .query(
@@ -80,9 +115,9 @@ pub async fn ensure(
         .await
         .map_err(db_error(&format!("cannot read table {name}")))?;
     if existing.is_empty() {
-        let mut defs: Vec<String> = META
+        let mut defs: Vec<String> = FINAL_META_COLUMNS
             .iter()
-            .map(|(n, t)| format!("{} {t}", ident(n)))
+            .map(|c| meta_column_sql(c, false))
             .collect();
         defs.extend(
             columns
@@ -124,20 +159,10 @@ pub async fn ensure(
                     continue;
                 }
                 // Keep a column that already holds anything; widen the others.
-                let widened = match (current, column.ty) {
-                    (Some(ColumnType::Jsonb), _) => ColumnType::Jsonb,
-                    (Some(ColumnType::Text), ColumnType::Jsonb) | (_, ColumnType::Jsonb) => {
-                        ColumnType::Jsonb
-                    }
-                    (Some(ColumnType::Text), _) => ColumnType::Text,
-                    (Some(ColumnType::BigInt), ColumnType::Decimal | ColumnType::Numeric) => {
-                        ColumnType::Numeric
-                    }
-                    (Some(ColumnType::Decimal | ColumnType::Numeric), ColumnType::BigInt) => {
-                        ColumnType::Numeric
-                    }
-                    _ => ColumnType::Text,
-                };
+                let widened = ColumnType::widened(LogicalType::widen(
+                    current.map(ColumnType::logical),
+                    column.ty.logical(),
+                ));
                 if current != Some(widened) {
                     let using = match widened {
                         ColumnType::Jsonb => format!("to_jsonb({})", ident(&column.sql)),
@@ -177,7 +202,7 @@ pub async fn ensure(
 fn extracted_at_index(schema: &str, table: &str) -> String {
     format!(
         "CREATE INDEX IF NOT EXISTS {} ON {} USING brin ({})",
-        ident(&crate::names::fit_with_suffix(table, "_extracted_at")),
+        ident(&NAMES.fit_with_suffix(table, "_extracted_at")),
         qualified(schema, table),
         columns::EXTRACTED_AT
     )
@@ -185,7 +210,7 @@ fn extracted_at_index(schema: &str, table: &str) -> String {
 
 /// The dedup index's name.
 fn dedup_index_name(table: &str) -> String {
-    crate::names::fit_with_suffix(table, "_pk")
+    NAMES.fit_with_suffix(table, "_pk")
 }
 
 /// An index for dedup on (primary key, cursor, extracted_at).

@@ -7,6 +7,7 @@
 //! removed and a lone surrogate becomes U+FFFD, in text and jsonb alike
 //! (the SDK's `json_string` does both).
 
+use airbyte_sdk::destination::RawIds;
 use airbyte_sdk::value::json_string::{self, Nul};
 
 use crate::numeric;
@@ -107,6 +108,35 @@ fn framed(out: &mut Vec<u8>, write: impl FnOnce(&mut Vec<u8>) -> bool) -> bool {
 /// A NULL field.
 pub fn null(out: &mut Vec<u8>) {
     out.extend_from_slice(&(-1i32).to_be_bytes());
+}
+
+/// Milliseconds from 1970-01-01 to 2000-01-01, PostgreSQL's epoch.
+const PG_EPOCH_MS: i64 = 946_684_800_000;
+
+/// The `_airbyte_raw_id` field: a new id, 36 bytes of text.
+pub fn raw_id_field(ids: &RawIds, emitted_at: i64, out: &mut Vec<u8>) {
+    out.extend_from_slice(&36i32.to_be_bytes());
+    ids.write(emitted_at, out);
+}
+
+/// The `_airbyte_extracted_at` field: a timestamptz from `emitted_at` (ms since 1970).
+pub fn extracted_at_field(emitted_at: i64, out: &mut Vec<u8>) {
+    out.extend_from_slice(&8i32.to_be_bytes());
+    let micros = emitted_at.saturating_sub(PG_EPOCH_MS).saturating_mul(1000);
+    out.extend_from_slice(&micros.to_be_bytes());
+}
+
+/// The `_airbyte_generation_id` field (a bigint, or NULL), encoded once per stream.
+pub fn generation_field(generation_id: Option<i64>) -> Vec<u8> {
+    let mut field = Vec::with_capacity(12);
+    match generation_id {
+        Some(g) => {
+            field.extend_from_slice(&8i32.to_be_bytes());
+            field.extend_from_slice(&g.to_be_bytes());
+        }
+        None => null(&mut field),
+    }
+    field
 }
 
 /// Appends a whole field of jsonb from JSON text we made ourselves.

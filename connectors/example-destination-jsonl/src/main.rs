@@ -1,15 +1,16 @@
 //! An example destination: each stream becomes `<dir>/<namespace>.<stream>.jsonl`
 //! with one record per line (`_airbyte_raw_id`-free: the record's `data`,
-//! `emitted_at` and `meta`). Supports append, overwrite and append_dedup.
+//! `emitted_at` and `meta`). Supports append, overwrite and append_dedup,
+//! with the SDK's rules: its `StreamPlan`s say which streams truncate and
+//! dedup, and its `DedupOrder` which line of a key is kept.
 
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
-use airbyte_sdk::destination::{Batch, StreamWriter};
-use airbyte_sdk::protocol::{ConfiguredAirbyteCatalog, DestinationSyncMode};
+use airbyte_sdk::destination::{Batch, DedupOrder, RecordVersion, StreamPlan, StreamWriter};
+use airbyte_sdk::protocol::DestinationSyncMode;
 use airbyte_sdk::serde_json::{self, Value, value::RawValue};
-use airbyte_sdk::source::CursorValue;
 use airbyte_sdk::{Destination, Error, SpecOptions};
 
 /// Writes each stream to a JSON-lines file.
@@ -26,11 +27,13 @@ pub struct Jsonl;
 
 struct StreamFile {
     final_path: PathBuf,
-    /// Where batches go: the final file (append, dedup) or a temporary one (overwrite).
+    /// Where batches go: the final file, or a temporary one when the plan
+    /// truncates (overwrite, or a refresh of a new minimum generation).
     write_path: PathBuf,
-    mode: DestinationSyncMode,
-    primary_key: Vec<Vec<String>>,
-    cursor: Vec<String>,
+    /// Whether the temporary file replaces the final one at the end.
+    truncates: bool,
+    /// The key and order of an append_dedup stream.
+    dedup: Option<(Vec<Vec<String>>, DedupOrder)>,
 }
 
 /// Writes batches to files, fsyncing each one.
@@ -85,47 +88,30 @@ impl Destination for Jsonl {
         Ok(())
     }
 
-    async fn open(
-        &self,
-        config: &JsonlConfig,
-        catalog: &ConfiguredAirbyteCatalog,
-    ) -> Result<JsonlWriter, Error> {
+    async fn open(&self, config: &JsonlConfig, plans: &[StreamPlan]) -> Result<JsonlWriter, Error> {
         let dir = PathBuf::from(&config.destination_path);
         std::fs::create_dir_all(&dir).map_err(|e| io_error("create the directory", &dir, e))?;
         let mut files = Vec::new();
-        for configured in &catalog.streams {
-            let name = file_name(
-                configured.stream.namespace.as_deref(),
-                &configured.stream.name,
-            );
+        // The SDK checked the modes against `spec_options` and the keys of dedup streams.
+        for plan in plans {
+            let d = &plan.descriptor;
+            let name = file_name(d.namespace.as_deref(), &d.name);
             let final_path = dir.join(&name);
-            let mode = configured.destination_sync_mode;
-            let write_path = match mode {
-                DestinationSyncMode::Overwrite => dir.join(format!("{name}.tmp")),
-                DestinationSyncMode::Append | DestinationSyncMode::AppendDedup => {
-                    final_path.clone()
-                }
-                other => {
-                    return Err(Error::config(format!(
-                        "sync mode {other:?} is not supported by this destination"
-                    )));
-                }
+            let truncates = plan.truncates();
+            let write_path = if truncates {
+                let tmp = dir.join(format!("{name}.tmp"));
+                std::fs::write(&tmp, b"").map_err(|e| io_error("create", &tmp, e))?;
+                tmp
+            } else {
+                final_path.clone()
             };
-            if mode == DestinationSyncMode::Overwrite {
-                std::fs::write(&write_path, b"").map_err(|e| io_error("create", &write_path, e))?;
-            }
             files.push(StreamFile {
                 final_path,
                 write_path,
-                mode,
-                primary_key: configured
-                    .effective_primary_key()
-                    .map(<[_]>::to_vec)
-                    .unwrap_or_default(),
-                cursor: configured
-                    .effective_cursor_field()
-                    .map(<[_]>::to_vec)
-                    .unwrap_or_default(),
+                truncates,
+                dedup: plan
+                    .dedups()
+                    .then(|| (plan.primary_key.clone(), plan.dedup_order())),
             });
         }
         Ok(JsonlWriter { files })
@@ -162,13 +148,12 @@ impl StreamWriter for JsonlWriter {
 
     async fn close(&mut self) -> Result<(), Error> {
         for file in &self.files {
-            match file.mode {
-                DestinationSyncMode::Overwrite => {
-                    std::fs::rename(&file.write_path, &file.final_path)
-                        .map_err(|e| io_error("replace", &file.final_path, e))?;
-                }
-                DestinationSyncMode::AppendDedup if !file.primary_key.is_empty() => dedup(file)?,
-                _ => {}
+            if file.truncates {
+                std::fs::rename(&file.write_path, &file.final_path)
+                    .map_err(|e| io_error("replace", &file.final_path, e))?;
+            }
+            if let Some((key, order)) = &file.dedup {
+                dedup(&file.final_path, key, order)?;
             }
         }
         Ok(())
@@ -179,42 +164,20 @@ fn path_value<'a>(data: &'a Value, path: &[String]) -> Option<&'a Value> {
     path.iter().try_fold(data, |v, key| v.get(key))
 }
 
-/// The cursor at `path` in a line's `data`, typed from its JSON text, so it
-/// compares by value (exactly, at any precision): integers and decimals as
-/// numbers, timestamps as instants, other strings as text. `None` when the
-/// stream has no cursor or the row has none (or a `null` one): it sorts first.
-fn cursor_value(line: &str, path: &[String]) -> Result<Option<CursorValue>, Error> {
-    if path.is_empty() {
-        return Ok(None);
-    }
-    let mut raw: &RawValue = serde_json::from_str(line)?;
-    for key in std::iter::once("data").chain(path.iter().map(String::as_str)) {
-        let Ok(object) = serde_json::from_str::<HashMap<String, &RawValue>>(raw.get()) else {
-            return Ok(None);
-        };
-        match object.get(key) {
-            Some(value) => raw = value,
-            None => return Ok(None),
-        }
-    }
-    Ok(CursorValue::from_json(raw.get())?)
-}
-
-/// Keeps the newest line per primary key: highest cursor (compared as a typed
-/// [`CursorValue`], so 10 beats 9), then latest `emitted_at`, then the later line.
-fn dedup(file: &StreamFile) -> Result<(), Error> {
-    let path = &file.final_path;
+/// Keeps the newest line per primary key, in the SDK's [`DedupOrder`]:
+/// highest cursor (compared as a typed value, so 10 beats 9), then latest
+/// `emitted_at`, then the later line.
+fn dedup(path: &Path, key: &[Vec<String>], order: &DedupOrder) -> Result<(), Error> {
     let Ok(f) = std::fs::File::open(path) else {
         return Ok(());
     };
-    type Newest = (usize, Option<CursorValue>, i64, String);
-    let mut newest: HashMap<String, Newest> = HashMap::new();
+    let mut newest: HashMap<String, (RecordVersion, String)> = HashMap::new();
     for (n, line) in std::io::BufReader::new(f).lines().enumerate() {
         let line = line.map_err(|e| io_error("read", path, e))?;
-        let row: Value = serde_json::from_str(&line)?;
-        let data = row.get("data").cloned().unwrap_or(Value::Null);
-        let key: Vec<String> = file
-            .primary_key
+        let row: HashMap<&str, &RawValue> = serde_json::from_str(&line)?;
+        let data_text = row.get("data").map_or("null", |d| d.get());
+        let data: Value = serde_json::from_str(data_text)?;
+        let id: Vec<String> = key
             .iter()
             .map(|p| {
                 path_value(&data, p)
@@ -222,22 +185,21 @@ fn dedup(file: &StreamFile) -> Result<(), Error> {
                     .unwrap_or_default()
             })
             .collect();
-        let key = key.join("\u{1f}");
-        let cursor = cursor_value(&line, &file.cursor)?;
-        let emitted = row.get("emitted_at").and_then(Value::as_i64).unwrap_or(0);
-        let newer = match newest.get(&key) {
-            Some((_, c, e, _)) => (cursor.as_ref(), emitted) >= (c.as_ref(), *e),
-            None => true,
-        };
-        if newer {
-            newest.insert(key, (n, cursor, emitted, line));
+        let emitted = row
+            .get("emitted_at")
+            .and_then(|e| e.get().parse::<i64>().ok())
+            .unwrap_or(0);
+        let version = order.version(data_text, emitted, n as u64)?;
+        let id = id.join("\u{1f}");
+        if newest.get(&id).is_none_or(|(kept, _)| version > *kept) {
+            newest.insert(id, (version, line));
         }
     }
     let mut rows: Vec<_> = newest.into_values().collect();
-    rows.sort_by_key(|r| r.0);
+    rows.sort_by_key(|(version, _)| version.arrival);
     let tmp = path.with_extension("jsonl.dedup");
     let mut out = std::fs::File::create(&tmp).map_err(|e| io_error("create", &tmp, e))?;
-    for (_, _, _, line) in rows {
+    for (_, line) in rows {
         writeln!(out, "{line}").map_err(|e| io_error("write", &tmp, e))?;
     }
     out.sync_all().map_err(|e| io_error("sync", &tmp, e))?;

@@ -1,18 +1,37 @@
-//! Destinations: `check` and `write`.
+//! Destinations: `check` and `write`, and the toolkit of Airbyte's
+//! Destinations V2 rules that every destination shares: the [`StreamPlan`]
+//! of each stream (sync mode, key, cursor, generations, [`LogicalType`]d
+//! columns), the [`DedupOrder`], [`AirbyteMeta`], [`RawIds`], the
+//! [table layouts](RAW_COLUMNS), widening ([`LogicalType::widen`]) and
+//! [name fitting](NameLimit). A destination adds only its store's SQL.
 
+mod airbyte_meta;
 mod batch;
+mod dedup_order;
+mod logical_type;
+mod names;
 mod open;
 mod pipeline;
+mod plan;
+mod raw_id;
 mod run;
 mod states;
 mod stream_index;
+mod table_layout;
 
 use std::time::Duration;
 
-use airbyte_protocol::ConfiguredAirbyteCatalog;
-
+pub use airbyte_meta::AirbyteMeta;
 pub use batch::{Batch, RecordView, Records};
+pub use dedup_order::{DedupOrder, OrderColumn, OrderKey, RecordVersion};
+pub use logical_type::LogicalType;
+pub use names::NameLimit;
+pub use plan::{CdcDeletion, PlanColumn, StreamPlan};
+pub use raw_id::RawIds;
 pub(crate) use run::write;
+pub use table_layout::{
+    DEFAULT_RAW_SCHEMA, FINAL_META_COLUMNS, MetaColumn, RAW_COLUMNS, RAW_ID_LENGTH, raw_table_name,
+};
 
 use crate::config::Config;
 use crate::error::Error;
@@ -34,7 +53,8 @@ pub trait Destination: Send + Sync + Sized + 'static {
     /// Writes the batches of one sync.
     type Writer: StreamWriter + 'static;
 
-    /// Extra fields of the spec (list the supported destination sync modes here).
+    /// Extra fields of the spec. List the supported destination sync modes
+    /// here: the SDK refuses a catalog that asks for another one.
     fn spec_options(&self) -> SpecOptions {
         SpecOptions::default()
     }
@@ -42,11 +62,16 @@ pub trait Destination: Send + Sync + Sized + 'static {
     /// Checks that the config works. Return [`Error::config`] for what the user must fix.
     async fn check(&self, config: &Self::Config) -> Result<(), Error>;
 
-    /// Prepares a sync of `catalog` (create tables, open files).
+    /// Prepares a sync (create tables, open files): `plans` holds one
+    /// [`StreamPlan`] per configured stream, in catalog order (`plans[i]` is
+    /// the stream of [`Batch::stream`] `i`). The SDK has already checked
+    /// them: each sync mode is one of `spec_options()`'s
+    /// `supported_destination_sync_modes` (when it lists them), and an
+    /// `append_dedup` stream has a primary key.
     async fn open(
         &self,
         config: &Self::Config,
-        catalog: &ConfiguredAirbyteCatalog,
+        plans: &[StreamPlan],
     ) -> Result<Self::Writer, Error>;
 
     /// How large and how old a batch may grow before it is written.
