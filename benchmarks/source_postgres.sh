@@ -6,7 +6,10 @@
 #
 #   benchmarks/source_postgres.sh [ROWS] [BIG_ROWS]      (defaults 1000000 10000000)
 #
-# Uses the test server of scripts/pg.sh (started if needed) and the release binary.
+# Uses the test server of scripts/pg.sh (started if needed) and the release
+# binary, or $SOURCE_POSTGRES_BIN (e.g. one built from another commit, to
+# compare). The incremental case reads the same table by a cursor column
+# (`created_at`, no state: the first sync) through the SDK's `Incremental`.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -17,8 +20,12 @@ export PGPASSWORD=postgres
 port="${url##*:}"; port="${port%%/*}"
 psql_db() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d "$1" "${@:2}"; }
 
-cargo build --release -q -p source-postgres
-bin="$root/target/release/source-postgres"
+if [ -n "${SOURCE_POSTGRES_BIN:-}" ]; then
+  bin="$SOURCE_POSTGRES_BIN"
+else
+  cargo build --release -q -p source-postgres
+  bin="$root/target/release/source-postgres"
+fi
 
 make_table() { # db rows
   psql_db postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1" >/dev/null
@@ -45,8 +52,9 @@ for line in sys.stdin:
     m = json.loads(line)
     if m["type"] == "CATALOG":
         s = [x for x in m["catalog"]["streams"] if x["name"] == "t"][0]
-        json.dump({"streams": [{"stream": s, "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"}]}, sys.stdout)
-' > "$dir/catalog.json"
+        json.dump({"streams": [{"stream": s, "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"}]}, open(sys.argv[1] + "/catalog.json", "w"))
+        json.dump({"streams": [{"stream": s, "sync_mode": "incremental", "cursor_field": ["created_at"], "destination_sync_mode": "append"}]}, open(sys.argv[1] + "/incremental.json", "w"))
+' "$dir"
   echo "$dir"
 }
 
@@ -82,6 +90,7 @@ psql_cmd=(psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d bench_src)
 measure "psql COPY (SELECT row_to_json(t)) TO STDOUT" "$rows" "${psql_cmd[@]}" -c "COPY (SELECT row_to_json(t) FROM t) TO STDOUT"
 measure "psql \\copy t to /dev/null (plain text COPY)" "$rows" "${psql_cmd[@]}" -c "\\copy t to stdout"
 measure "source-postgres read (RECORD lines)" "$rows" "$bin" read --config "$dir/config.json" --catalog "$dir/catalog.json"
+measure "source-postgres read, incremental by created_at" "$rows" "$bin" read --config "$dir/config.json" --catalog "$dir/incremental.json"
 echo
 echo "(CPU is the client process's user+system time; the server's is not counted.)"
 
