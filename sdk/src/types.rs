@@ -136,6 +136,25 @@ fn digits_for(nanos: u32) -> u8 {
     }
 }
 
+/// `text` read by `parse` (a parser of [`temporal`]), or the error naming `what`.
+fn read_value<T>(
+    text: &str,
+    parse: fn(&str, &Range) -> Option<T>,
+    what: &str,
+) -> Result<(String, T), Error> {
+    let at = parse(text, &Range::CURSOR).ok_or_else(|| invalid(what, text))?;
+    Ok((text.to_owned(), at))
+}
+
+/// The instant `seconds` and `nanos` after the epoch, and its RFC 3339 text in UTC.
+fn unix_timestamp(seconds: i64, nanos: u32) -> (String, Timestamp) {
+    let at = Timestamp {
+        seconds: seconds + i64::from(nanos / 1_000_000_000),
+        nanos: nanos % 1_000_000_000,
+    };
+    (at.rfc3339(digits_for(at.nanos)).to_string(), at)
+}
+
 /// A timestamp with time zone: an instant, written in RFC 3339 with an offset.
 #[derive(Clone)]
 pub struct TimestampTz {
@@ -146,24 +165,14 @@ pub struct TimestampTz {
 impl TimestampTz {
     /// Reads RFC 3339 text (no offset means UTC; a date alone is its midnight).
     pub fn parse(text: &str) -> Result<Self, Error> {
-        let at = temporal::timestamp_tz(text, &Range::CURSOR)
-            .ok_or_else(|| invalid("a timestamp with time zone", text))?;
-        Ok(TimestampTz {
-            text: text.to_owned(),
-            at,
-        })
+        let (text, at) = read_value(text, temporal::timestamp_tz, "a timestamp with time zone")?;
+        Ok(TimestampTz { text, at })
     }
 
     /// The instant `seconds` and `nanos` after 1970-01-01T00:00:00Z, in UTC.
     pub fn from_unix(seconds: i64, nanos: u32) -> Self {
-        let at = Timestamp {
-            seconds: seconds + i64::from(nanos / 1_000_000_000),
-            nanos: nanos % 1_000_000_000,
-        };
-        TimestampTz {
-            text: at.rfc3339(digits_for(at.nanos)).to_string(),
-            at,
-        }
+        let (text, at) = unix_timestamp(seconds, nanos);
+        TimestampTz { text, at }
     }
 
     /// The instant.
@@ -190,12 +199,12 @@ pub struct TimestampNtz {
 impl TimestampNtz {
     /// Reads `YYYY-MM-DDTHH:MM:SS[.f]` (an offset is checked and ignored).
     pub fn parse(text: &str) -> Result<Self, Error> {
-        let at = temporal::timestamp_ntz(text, &Range::CURSOR)
-            .ok_or_else(|| invalid("a timestamp without time zone", text))?;
-        Ok(TimestampNtz {
-            text: text.to_owned(),
-            at,
-        })
+        let (text, at) = read_value(
+            text,
+            temporal::timestamp_ntz,
+            "a timestamp without time zone",
+        )?;
+        Ok(TimestampNtz { text, at })
     }
 
     /// The wall clock `seconds` and `nanos` after 1970-01-01T00:00:00.
@@ -205,11 +214,7 @@ impl TimestampNtz {
     /// assert_eq!(TimestampNtz::from_unix(86_400, 500_000_000).as_str(), "1970-01-02T00:00:00.500");
     /// ```
     pub fn from_unix(seconds: i64, nanos: u32) -> Self {
-        let at = Timestamp {
-            seconds: seconds + i64::from(nanos / 1_000_000_000),
-            nanos: nanos % 1_000_000_000,
-        };
-        let zoned = at.rfc3339(digits_for(at.nanos)).to_string();
+        let (zoned, at) = unix_timestamp(seconds, nanos);
         let text = match zoned.strip_suffix("Z BC") {
             Some(bc) => format!("{bc} BC"),
             None => zoned.trim_end_matches('Z').to_owned(),
@@ -241,11 +246,8 @@ pub struct Date {
 impl Date {
     /// Reads `YYYY-MM-DD`.
     pub fn parse(text: &str) -> Result<Self, Error> {
-        let days = temporal::date(text, &Range::CURSOR).ok_or_else(|| invalid("a date", text))?;
-        Ok(Date {
-            text: text.to_owned(),
-            days,
-        })
+        let (text, days) = read_value(text, temporal::date, "a date")?;
+        Ok(Date { text, days })
     }
 
     /// The date `days` after 1970-01-01 (in years 1 to 9999).
@@ -290,12 +292,8 @@ pub struct TimeTz {
 impl TimeTz {
     /// Reads `HH:MM:SS[.f]±HH:MM` (no offset means UTC).
     pub fn parse(text: &str) -> Result<Self, Error> {
-        let time = temporal::time(text, &Range::CURSOR)
-            .ok_or_else(|| invalid("a time with time zone", text))?;
-        Ok(TimeTz {
-            text: text.to_owned(),
-            time,
-        })
+        let (text, time) = read_value(text, temporal::time, "a time with time zone")?;
+        Ok(TimeTz { text, time })
     }
 
     /// The time and its offset.
@@ -323,12 +321,8 @@ pub struct TimeNtz {
 impl TimeNtz {
     /// Reads `HH:MM:SS[.f]`.
     pub fn parse(text: &str) -> Result<Self, Error> {
-        let time = temporal::time(text, &Range::CURSOR)
-            .ok_or_else(|| invalid("a time without time zone", text))?;
-        Ok(TimeNtz {
-            text: text.to_owned(),
-            time,
-        })
+        let (text, time) = read_value(text, temporal::time, "a time without time zone")?;
+        Ok(TimeNtz { text, time })
     }
 
     /// Nanoseconds since midnight.
