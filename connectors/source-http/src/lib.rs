@@ -1,0 +1,11 @@
+//! `source-http`: Airbyte's declarative YAML manifests, run natively.
+//!
+//! This is the start of the engine (issue 12): [`manifest`] loads a
+//! manifest the way `airbyte-cdk` 7.39.1 does before it builds components:
+//! YAML 1.1 ([`manifest::yaml`]), references ([`manifest::refs`]), then
+//! types and `$parameters` ([`manifest::parameters`]).
+
+mod error;
+pub mod manifest;
+
+pub use error::Error;
