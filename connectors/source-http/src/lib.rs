@@ -3,9 +3,12 @@
 //! This is the start of the engine (issue 12): [`manifest`] loads a
 //! manifest the way `airbyte-cdk` 7.39.1 does before it builds components:
 //! YAML 1.1 ([`manifest::yaml`]), references ([`manifest::refs`]), then
-//! types and `$parameters` ([`manifest::parameters`]).
+//! types and `$parameters` ([`manifest::parameters`]). [`interpolation`]
+//! holds the rules that type a rendered value: Python's `str()`, the
+//! literal evaluation and the truth of conditions.
 
 mod error;
+pub mod interpolation;
 pub mod manifest;
 
 pub use error::Error;
