@@ -5,8 +5,10 @@
 //! YAML 1.1 ([`manifest::yaml`]), references ([`manifest::refs`]), then
 //! types and `$parameters` ([`manifest::parameters`]). [`interpolation`]
 //! holds the rules that type a rendered value: Python's `str()`, the
-//! literal evaluation and the truth of conditions.
+//! literal evaluation and the truth of conditions. [`datetime`] reads and
+//! writes datetimes as the CDK's `DatetimeParser` does.
 
+pub mod datetime;
 mod error;
 pub mod interpolation;
 pub mod manifest;

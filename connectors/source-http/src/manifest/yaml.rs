@@ -21,6 +21,7 @@
 //! Mapping keys become strings as Python's `str()` writes them (`200`,
 //! `True`, `None`).
 
+use airbyte_sdk::value::calendar;
 use serde_json::{Map, Number, Value};
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
@@ -523,6 +524,7 @@ fn shaped_timestamp(text: &str) -> Option<Option<String>> {
     Some(Some(out))
 }
 
+/// A real date, by the SDK's one calendar (years 1 to 9999, as Python's `date`).
 fn valid_date(year: &str, month: &str, day: &str) -> bool {
     let (Ok(y), Ok(m), Ok(d)) = (
         year.parse::<i64>(),
@@ -531,15 +533,7 @@ fn valid_date(year: &str, month: &str, day: &str) -> bool {
     ) else {
         return false;
     };
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    y >= 1 && (1..=days).contains(&d)
+    (1..=9999).contains(&y) && calendar::is_valid_date(y, m, d)
 }
 
 #[cfg(test)]
