@@ -11,8 +11,8 @@ mod parse;
 
 use airbyte_sdk::value::calendar::{civil_from_days, days_from_civil};
 
-pub use format::format;
-pub use parse::parse;
+pub use format::{format, strftime};
+pub use parse::{parse, strptime};
 
 const MICROS_PER_SECOND: i64 = 1_000_000;
 const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SECOND;

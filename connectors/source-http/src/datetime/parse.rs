@@ -343,7 +343,8 @@ fn matches<'t>(tokens: &[Token], s: &'t str, at: usize, found: &mut Found<'t>) -
     }
 }
 
-fn strptime(text: &str, format: &str) -> Result<DateTime, DatetimeError> {
+/// CPython's `datetime.strptime` alone (no CDK tokens); naive is UTC.
+pub fn strptime(text: &str, format: &str) -> Result<DateTime, DatetimeError> {
     let tokens = tokens(format)?;
     let mut found = Found::default();
     let end = matches(&tokens, text, 0, &mut found).ok_or_else(|| {

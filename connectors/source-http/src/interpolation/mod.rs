@@ -1,11 +1,13 @@
 //! Interpolation, the parts that decide a rendered value's type as the
 //! CDK does: Python's `str()` of values ([`python_str`]), the literal
 //! evaluation of rendered text ([`literal_eval`]) and the truth of a
-//! condition ([`condition`]). The Jinja rendering itself comes next.
+//! condition ([`condition`]), and the rendering itself ([`Jinja`]).
 
+mod jinja;
 mod literal;
 mod python_str;
 
+pub use jinja::{Jinja, PyDateTime};
 pub use literal::literal_eval;
 pub use python_str::{float_repr, python_str, string_repr};
 

@@ -1,0 +1,138 @@
+//! Printing template values as Python does: `str()` for output, `repr()`
+//! inside containers, and `json.dumps` (for the `string` filter).
+
+use minijinja::value::{Value, ValueKind};
+
+use super::objects::PyDateTime;
+use crate::interpolation::{float_repr, string_repr};
+
+/// Python's `str()` of a template value; undefined prints as nothing.
+pub fn python_str(value: &Value) -> String {
+    match value.kind() {
+        ValueKind::Undefined => String::new(),
+        ValueKind::String => value.as_str().unwrap_or_default().to_owned(),
+        _ => {
+            let mut out = String::new();
+            repr(value, &mut out);
+            out
+        }
+    }
+}
+
+fn repr(value: &Value, out: &mut String) {
+    if let Some(dt) = value.downcast_object_ref::<PyDateTime>() {
+        // `repr(datetime)` differs, but containers of datetimes are not
+        // written by manifests; their `str()` is what is printed.
+        out.push_str(&dt.to_string());
+        return;
+    }
+    match value.kind() {
+        ValueKind::Undefined | ValueKind::None => out.push_str("None"),
+        ValueKind::Bool => out.push_str(if value.is_true() { "True" } else { "False" }),
+        ValueKind::Number => out.push_str(&number(value)),
+        ValueKind::String => string_repr(value.as_str().unwrap_or_default(), out),
+        ValueKind::Seq | ValueKind::Iterable => {
+            out.push('[');
+            if let Ok(items) = value.try_iter() {
+                for (i, item) in items.enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    repr(&item, out);
+                }
+            }
+            out.push(']');
+        }
+        ValueKind::Map => {
+            out.push('{');
+            if let Ok(keys) = value.try_iter() {
+                for (i, key) in keys.enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    repr(&key, out);
+                    out.push_str(": ");
+                    repr(&value.get_item(&key).unwrap_or_default(), out);
+                }
+            }
+            out.push('}');
+        }
+        _ => out.push_str(&value.to_string()),
+    }
+}
+
+/// An int as decimal, a float as Python's `repr`.
+fn number(value: &Value) -> String {
+    if value.is_integer() {
+        value.to_string()
+    } else {
+        f64::try_from(value.clone()).map_or_else(|_| value.to_string(), float_repr)
+    }
+}
+
+/// Python's `json.dumps(value)` with its defaults: `", "` and `": "`
+/// separators, non-ASCII escaped.
+pub fn json_dumps(value: &Value) -> String {
+    let mut out = String::new();
+    dumps(value, &mut out);
+    out
+}
+
+fn dumps(value: &Value, out: &mut String) {
+    match value.kind() {
+        ValueKind::Undefined | ValueKind::None => out.push_str("null"),
+        ValueKind::Bool => out.push_str(if value.is_true() { "true" } else { "false" }),
+        ValueKind::Number => out.push_str(&number(value)),
+        ValueKind::String => json_string(value.as_str().unwrap_or_default(), out),
+        ValueKind::Seq | ValueKind::Iterable => {
+            out.push('[');
+            if let Ok(items) = value.try_iter() {
+                for (i, item) in items.enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    dumps(&item, out);
+                }
+            }
+            out.push(']');
+        }
+        ValueKind::Map => {
+            out.push('{');
+            if let Ok(keys) = value.try_iter() {
+                for (i, key) in keys.enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    json_string(&python_str(&key), out);
+                    out.push_str(": ");
+                    dumps(&value.get_item(&key).unwrap_or_default(), out);
+                }
+            }
+            out.push('}');
+        }
+        _ => json_string(&python_str(value), out),
+    }
+}
+
+fn json_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 || (c as u32) > 0x7f => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
