@@ -201,7 +201,11 @@ fn templates_evaluate_as_the_cdk_evaluates_them() {
     let answers = ask(&queries);
     // The comparison is not vacuous: most templates give values.
     let values = answers.iter().filter(|a| a.get("value").is_some()).count();
-    assert!(values > queries.len() * 8 / 10, "{values} of {} gave values", queries.len());
+    assert!(
+        values > queries.len() * 8 / 10,
+        "{values} of {} gave values",
+        queries.len()
+    );
     let jinja = Jinja::new();
     let map = context.as_object().expect("an object");
     let mut differences = Vec::new();
