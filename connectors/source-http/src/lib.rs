@@ -12,5 +12,6 @@ pub mod datetime;
 mod error;
 pub mod interpolation;
 pub mod manifest;
+pub mod records;
 
 pub use error::Error;

@@ -1,0 +1,159 @@
+//! `JsonDecoder` and `DpathExtractor`: the records of a response body.
+//!
+//! - The body is JSON; a top-level list is several bodies; a body that is
+//!   no JSON, or an empty one, is `{}` (so it yields no record).
+//! - An empty `field_path` takes the body itself. A path without `*` is
+//!   looked up key by key (list indexes as numbers); a missing step gives
+//!   no record. With `*`, every key or index at that level matches, and
+//!   the matches are collected in order.
+//! - A list extracted yields each item; anything else truthy is one
+//!   record; something falsy (`{}`, `[]`, `null`, `0`, `""`) yields none.
+//!
+//! The path's segments are templates, rendered with the config and
+//! literal-evaluated as every template is: `"0"` becomes the integer 0,
+//! which indexes a list but is no key of a mapping (JSON keys are text).
+
+use serde_json::{Map, Value};
+
+use crate::error::Error;
+use crate::interpolation::Jinja;
+
+/// The bodies a JSON response holds (`JsonDecoder`).
+///
+/// ```
+/// use serde_json::json;
+/// use source_http::records::decode_json;
+/// assert_eq!(decode_json(br#"[{"a": 1}, {"a": 2}]"#), vec![json!({"a": 1}), json!({"a": 2})]);
+/// assert_eq!(decode_json(b"not json"), vec![json!({})]);
+/// assert_eq!(decode_json(b"[]"), vec![json!({})]);
+/// ```
+pub fn decode_json(body: &[u8]) -> Vec<Value> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Array(items)) if !items.is_empty() => items,
+        Ok(Value::Array(_)) | Err(_) => vec![Value::Object(Map::new())],
+        Ok(other) => vec![other],
+    }
+}
+
+/// A `DpathExtractor` with its path templates.
+#[derive(Debug, Clone)]
+pub struct DpathExtractor {
+    /// The path's segments, each a template.
+    pub field_path: Vec<String>,
+}
+
+/// Python's truth of a JSON value.
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
+impl DpathExtractor {
+    /// The records of a response body.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use source_http::interpolation::Jinja;
+    /// use source_http::records::DpathExtractor;
+    /// let extractor = DpathExtractor { field_path: vec!["data".into(), "*".into(), "items".into()] };
+    /// let body = br#"{"data": [{"items": [1, 2]}, {"items": [3]}, {"other": 4}]}"#;
+    /// let records = extractor.extract(body, &Jinja::new(), &json!({})).unwrap();
+    /// assert_eq!(records, vec![json!([1, 2]), json!([3])]);
+    /// ```
+    pub fn extract(&self, body: &[u8], jinja: &Jinja, config: &Value) -> Result<Vec<Value>, Error> {
+        let mut context = Map::new();
+        context.insert("config".into(), config.clone());
+        let mut path = Vec::with_capacity(self.field_path.len());
+        for segment in &self.field_path {
+            path.push(match jinja.eval(segment, &context, None)? {
+                Value::String(s) => Segment::Key(s),
+                Value::Number(n) if n.is_i64() || n.is_u64() => Segment::Index(n.as_i64()),
+                _ => Segment::Other,
+            });
+        }
+        if path.iter().any(|s| s.is("**")) {
+            return Err(Error::Manifest(
+                "a DpathExtractor field_path with `**` is not supported by source-http yet".into(),
+            ));
+        }
+        let mut records = Vec::new();
+        for body in decode_json(body) {
+            let extracted = if path.is_empty() {
+                body
+            } else if path.iter().any(|s| s.is("*")) {
+                let mut found = Vec::new();
+                glob(&body, &path, &mut found);
+                Value::Array(found)
+            } else {
+                get(&body, &path)
+                    .cloned()
+                    .unwrap_or(Value::Array(Vec::new()))
+            };
+            match extracted {
+                Value::Array(items) => records.extend(items),
+                other if truthy(&other) => records.push(other),
+                _ => {}
+            }
+        }
+        Ok(records)
+    }
+}
+
+/// A rendered path segment.
+#[derive(Debug, Clone)]
+enum Segment {
+    /// Text: a key of a mapping (or, all digits, an index of a list).
+    Key(String),
+    /// An integer (`None` beyond 64 bits): an index of a list only.
+    Index(Option<i64>),
+    /// Anything else (a float, a boolean): matches nothing.
+    Other,
+}
+
+impl Segment {
+    fn is(&self, text: &str) -> bool {
+        matches!(self, Segment::Key(k) if k == text)
+    }
+}
+
+/// One step down: a key of a mapping, or an index of a list.
+fn step<'v>(node: &'v Value, segment: &Segment) -> Option<&'v Value> {
+    match (node, segment) {
+        (Value::Object(map), Segment::Key(key)) => map.get(key),
+        (Value::Array(items), Segment::Key(key)) => {
+            key.parse::<usize>().ok().and_then(|i| items.get(i))
+        }
+        (Value::Array(items), Segment::Index(Some(i))) => {
+            usize::try_from(*i).ok().and_then(|i| items.get(i))
+        }
+        _ => None,
+    }
+}
+
+fn get<'v>(node: &'v Value, path: &[Segment]) -> Option<&'v Value> {
+    path.iter()
+        .try_fold(node, |node, segment| step(node, segment))
+}
+
+/// Every value matching `path`, where `*` matches any key or index.
+fn glob(node: &Value, path: &[Segment], found: &mut Vec<Value>) {
+    let Some((segment, rest)) = path.split_first() else {
+        found.push(node.clone());
+        return;
+    };
+    if segment.is("*") {
+        match node {
+            Value::Object(map) => map.values().for_each(|child| glob(child, rest, found)),
+            Value::Array(items) => items.iter().for_each(|child| glob(child, rest, found)),
+            _ => {}
+        }
+    } else if let Some(child) = step(node, segment) {
+        glob(child, rest, found);
+    }
+}

@@ -1,0 +1,5 @@
+//! From response to records: decoding and extraction.
+
+mod extractor;
+
+pub use extractor::{DpathExtractor, decode_json};
