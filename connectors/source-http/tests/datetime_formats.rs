@@ -2,52 +2,13 @@
 //! (the `cdk` test venv): the same texts parsed, the same instants
 //! formatted, errors where it errs.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+mod common;
 
 use serde_json::{Value, json};
 use source_http::datetime::{self, DateTime};
 
-fn python() -> PathBuf {
-    let python = std::env::var_os("AIRBYTE_TEST_CDK_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| airbyte_sdk::testkit::test_venv("cdk").join("bin/python"));
-    assert!(
-        python.exists(),
-        "no Python with airbyte-cdk at {}: run `scripts/setup-test-env.sh` or set AIRBYTE_TEST_CDK_PYTHON",
-        python.display()
-    );
-    python
-}
-
 fn ask(queries: &[Value]) -> Vec<Value> {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/datetimes.py");
-    let mut child = Command::new(python())
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run Python");
-    let input: String = queries.iter().map(|q| format!("{q}\n")).collect();
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("Python");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("UTF-8")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON"))
-        .collect()
+    common::ask("datetimes.py", queries, None)
 }
 
 const ISO: &str = "%Y-%m-%dT%H:%M:%S%z";

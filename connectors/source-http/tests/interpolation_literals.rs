@@ -1,57 +1,13 @@
 //! The literal evaluation and Python's `str()`, compared with Python itself
 //! (`ast.literal_eval` and `str` in the `cdk` test venv's interpreter).
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+mod common;
 
 use serde_json::{Value, json};
 use source_http::interpolation::{literal_eval, python_str};
 
-fn python() -> PathBuf {
-    let python = std::env::var_os("AIRBYTE_TEST_CDK_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| airbyte_sdk::testkit::test_venv("cdk").join("bin/python"));
-    assert!(
-        python.exists(),
-        "no Python at {}: run `scripts/setup-test-env.sh` or set AIRBYTE_TEST_CDK_PYTHON",
-        python.display()
-    );
-    python
-}
-
-/// Python's answers to `queries`, in order.
 fn ask(queries: &[Value]) -> Vec<Value> {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/literals.py");
-    let mut child = Command::new(python())
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run Python");
-    let mut input = String::new();
-    for q in queries {
-        input.push_str(&q.to_string());
-        input.push('\n');
-    }
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("Python");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("UTF-8")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON"))
-        .collect()
+    common::ask("literals.py", queries, None)
 }
 
 const TEXTS: &[&str] = &[

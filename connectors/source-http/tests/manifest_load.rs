@@ -3,49 +3,17 @@
 //! 7.39.1's reference resolver and component transformer (the test venv
 //! `cdk` of `scripts/setup-test-env.sh`).
 
-use std::io::Write;
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 use serde_json::Value;
 use source_http::manifest;
 
-fn python() -> PathBuf {
-    let python = std::env::var_os("AIRBYTE_TEST_CDK_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| airbyte_sdk::testkit::test_venv("cdk").join("bin/python"));
-    assert!(
-        python.exists(),
-        "no Python with airbyte-cdk at {}: run `scripts/setup-test-env.sh` or set AIRBYTE_TEST_CDK_PYTHON",
-        python.display()
-    );
-    python
-}
-
 /// What the reference makes of `yaml` (`mode`: `yaml` or `manifest`).
 fn reference(mode: &str, yaml: &str) -> Value {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/load_manifest.py");
-    let mut child = Command::new(python())
-        .arg(&script)
-        .arg(mode)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run the reference loader");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(yaml.as_bytes())
-        .expect("write the YAML");
-    let out = child.wait_with_output().expect("the reference loader");
-    assert!(
-        out.status.success(),
-        "the reference loader failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON from the reference loader")
+    serde_json::from_str(&common::run_script("load_manifest.py", &[mode], yaml))
+        .expect("JSON from the reference loader")
 }
 
 fn fixture(name: &str) -> String {
