@@ -31,34 +31,36 @@ fn repr(value: &Value, out: &mut String) {
         ValueKind::Bool => out.push_str(if value.is_true() { "True" } else { "False" }),
         ValueKind::Number => out.push_str(&number(value)),
         ValueKind::String => string_repr(value.as_str().unwrap_or_default(), out),
-        ValueKind::Seq | ValueKind::Iterable => {
-            out.push('[');
-            if let Ok(items) = value.try_iter() {
-                for (i, item) in items.enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    repr(&item, out);
-                }
-            }
-            out.push(']');
-        }
-        ValueKind::Map => {
-            out.push('{');
-            if let Ok(keys) = value.try_iter() {
-                for (i, key) in keys.enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    repr(&key, out);
-                    out.push_str(": ");
-                    repr(&value.get_item(&key).unwrap_or_default(), out);
-                }
-            }
-            out.push('}');
-        }
+        ValueKind::Seq | ValueKind::Iterable | ValueKind::Map => container(value, out, repr, repr),
         _ => out.push_str(&value.to_string()),
     }
+}
+
+/// A list as `[a, b]` or a mapping as `{k: v}`, its items written by
+/// `item` and its keys by `key`.
+fn container(
+    value: &Value,
+    out: &mut String,
+    item: fn(&Value, &mut String),
+    key: fn(&Value, &mut String),
+) {
+    let map = value.kind() == ValueKind::Map;
+    out.push(if map { '{' } else { '[' });
+    if let Ok(entries) = value.try_iter() {
+        for (i, entry) in entries.enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            if map {
+                key(&entry, out);
+                out.push_str(": ");
+                item(&value.get_item(&entry).unwrap_or_default(), out);
+            } else {
+                item(&entry, out);
+            }
+        }
+    }
+    out.push(if map { '}' } else { ']' });
 }
 
 /// An int as decimal, a float as Python's `repr`.
@@ -84,31 +86,10 @@ fn dumps(value: &Value, out: &mut String) {
         ValueKind::Bool => out.push_str(if value.is_true() { "true" } else { "false" }),
         ValueKind::Number => out.push_str(&number(value)),
         ValueKind::String => json_string(value.as_str().unwrap_or_default(), out),
-        ValueKind::Seq | ValueKind::Iterable => {
-            out.push('[');
-            if let Ok(items) = value.try_iter() {
-                for (i, item) in items.enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    dumps(&item, out);
-                }
-            }
-            out.push(']');
-        }
-        ValueKind::Map => {
-            out.push('{');
-            if let Ok(keys) = value.try_iter() {
-                for (i, key) in keys.enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    json_string(&python_str(&key), out);
-                    out.push_str(": ");
-                    dumps(&value.get_item(&key).unwrap_or_default(), out);
-                }
-            }
-            out.push('}');
+        ValueKind::Seq | ValueKind::Iterable | ValueKind::Map => {
+            container(value, out, dumps, |key, out| {
+                json_string(&python_str(key), out)
+            })
         }
         _ => json_string(&python_str(value), out),
     }
