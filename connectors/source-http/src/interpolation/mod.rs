@@ -3,11 +3,12 @@
 //! evaluation of rendered text ([`literal_eval`]) and the truth of a
 //! condition ([`condition`]), and the rendering itself ([`Jinja`]).
 
+mod interpolated;
 mod jinja;
 mod literal;
 mod python_str;
 
-pub use jinja::{Jinja, PyDateTime};
+pub use jinja::{Jinja, PyDateTime, ValidTypes};
 pub use literal::literal_eval;
 pub use python_str::{float_repr, python_str, string_repr};
 
@@ -45,7 +46,13 @@ pub fn condition(rendered: &str) -> bool {
     } else {
         typed(rendered)
     };
-    let falsy = match &value {
+    !is_false_value(&value)
+}
+
+/// Whether an evaluated condition is one of `InterpolatedBoolean`'s false
+/// values (see [`condition`]).
+pub fn is_false_value(value: &Value) -> bool {
+    match value {
         Value::Null | Value::Bool(false) => true,
         Value::Bool(true) => false,
         Value::Number(n) => n.as_f64() == Some(0.0),
@@ -55,6 +62,5 @@ pub fn condition(rendered: &str) -> bool {
         ),
         Value::Array(a) => a.is_empty(),
         Value::Object(o) => o.is_empty(),
-    };
-    !falsy
+    }
 }

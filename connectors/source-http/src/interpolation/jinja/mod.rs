@@ -20,6 +20,36 @@ use crate::error::Error;
 
 pub use objects::PyDateTime;
 
+/// The types a rendered value may take (the CDK's `valid_types`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValidTypes {
+    /// Any literal.
+    Any,
+    /// Only text: mapping keys.
+    Str,
+    /// Text or a list: query parameters and form bodies.
+    StrOrList,
+}
+
+impl ValidTypes {
+    /// `value` if it has one of these types, else the text it came from.
+    fn filter(self, text: &str, value: Value) -> Value {
+        let ok = match self {
+            ValidTypes::Any => true,
+            ValidTypes::Str => value.is_string(),
+            // A tuple (`1,2`) or a set is no list: only `[...]` text is one.
+            ValidTypes::StrOrList => {
+                value.is_string() || (value.is_array() && text.trim_start().starts_with('['))
+            }
+        };
+        if ok {
+            value
+        } else {
+            Value::String(text.to_owned())
+        }
+    }
+}
+
 /// The `stream_slice` aliases.
 const ALIASES: [&str; 2] = ["stream_interval", "stream_partition"];
 
@@ -90,6 +120,19 @@ impl Jinja {
         context: &Map<String, Value>,
         default: Option<&str>,
     ) -> Result<Value, Error> {
+        self.eval_as(template, context, default, ValidTypes::Any)
+    }
+
+    /// [`Jinja::eval`] with the CDK's `valid_types`: a literal of another
+    /// type stays the rendered text.
+    pub fn eval_as(
+        &self,
+        template: &str,
+        context: &Map<String, Value>,
+        default: Option<&str>,
+        valid: ValidTypes,
+    ) -> Result<Value, Error> {
+        let typed = |text: &str| valid.filter(text, typed(text));
         let mut context = context.clone();
         for alias in ALIASES {
             if context.contains_key(alias) {
