@@ -63,7 +63,7 @@ impl Source for Cdc {
         let initial = descriptors.into_iter().map(|d| (d, None)).collect();
         let mut state = GlobalState::new(out, json!({"position": 0}), initial);
         let outputs = streams.outputs();
-        let result = catch_panic(async {
+        let result = catch_panic("the log", async {
             for position in 1..=config.changes {
                 if Some(position) == config.panic_after {
                     panic!("the log ended early");

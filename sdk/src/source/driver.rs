@@ -6,11 +6,12 @@ use airbyte_protocol::{
     AirbyteCatalog, AirbyteStreamStatus, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream,
     JsonObject,
 };
-use futures_util::{FutureExt, StreamExt};
+use futures_util::StreamExt;
 
-use super::{InputState, Source, SourceOutput, StreamOutput, Streams, effective_stream};
+use super::{
+    InputState, Source, SourceOutput, StreamOutput, Streams, catch_panic, effective_stream,
+};
 use crate::error::Error;
-use crate::mask::panic_message;
 
 /// Reads each configured stream with [`Source::read_stream`], at most
 /// [`Source::max_concurrent_streams`] at once, after checking that the source
@@ -175,11 +176,10 @@ async fn read_one<R: ReadOne>(
     let configured = &*effective;
     let input = state.stream(&descriptor);
     let mut stream_out = out.stream(descriptor.clone());
-    let result = std::panic::AssertUnwindSafe(reader.read_one(configured, input, &mut stream_out))
-        .catch_unwind()
-        .await;
+    let what = format!("stream `{descriptor}`");
+    let result = catch_panic(&what, reader.read_one(configured, input, &mut stream_out)).await;
     let error = match result {
-        Ok(Ok(())) => {
+        Ok(()) => {
             if stream_out.checkpoints() == 0 {
                 stream_out.checkpoint(input.cloned().unwrap_or_else(JsonObject::empty))?;
             } else if stream_out.records_since_checkpoint() > 0 {
@@ -192,11 +192,7 @@ async fn read_one<R: ReadOne>(
             out.status(&descriptor, AirbyteStreamStatus::Complete)?;
             return Ok(());
         }
-        Ok(Err(error)) => error,
-        Err(panic) => Error::system(format!(
-            "the connector panicked while reading stream `{descriptor}`: {}",
-            panic_message(&*panic)
-        )),
+        Err(error) => error,
     };
     out.status(&descriptor, AirbyteStreamStatus::Incomplete)?;
     Err(match error.stream() {

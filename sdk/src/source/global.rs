@@ -79,24 +79,25 @@ impl GlobalStreams {
 }
 
 /// Runs `read`, turning a panic into a system error (a TRACE message and a
-/// non-zero exit, not a crash), as the default `read` does per stream.
+/// non-zero exit, not a crash): "the connector panicked while reading
+/// `what`: …". The default `read` runs each stream in it.
 ///
 /// ```
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// use airbyte_sdk::source::catch_panic;
-/// let error = catch_panic(async { panic!("boom") }).await.unwrap_err();
-/// assert!(error.to_string().contains("boom"));
-/// assert!(catch_panic(async { Ok(()) }).await.is_ok());
+/// let error = catch_panic("the changes", async { panic!("boom") }).await.unwrap_err();
+/// assert_eq!(error.to_string(), "the connector panicked while reading the changes: boom");
+/// assert!(catch_panic("the changes", async { Ok(()) }).await.is_ok());
 /// # });
 /// ```
-pub async fn catch_panic<F>(read: F) -> Result<(), Error>
+pub async fn catch_panic<F>(what: &str, read: F) -> Result<(), Error>
 where
     F: Future<Output = Result<(), Error>>,
 {
     match AssertUnwindSafe(read).catch_unwind().await {
         Ok(result) => result,
         Err(panic) => Err(Error::system(format!(
-            "the connector panicked while reading: {}",
+            "the connector panicked while reading {what}: {}",
             panic_message(&*panic)
         ))),
     }

@@ -136,7 +136,11 @@ pub async fn read(
             .eq_ignore_ascii_case("While reading Data"),
     };
     let outs = streams.outputs();
-    let result = catch_panic(run(&client, config, &settings, &plan, &input, outs, out)).await;
+    let result = catch_panic(
+        "the CDC streams",
+        run(&client, config, &settings, &plan, &input, outs, out),
+    )
+    .await;
     streams.finish(result)
 }
 
