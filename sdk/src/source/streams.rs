@@ -155,7 +155,9 @@ impl<S: Stream> ErasedStream for S {
     ) -> Result<(), Error> {
         // A full refresh reads everything; an incremental read starts from its state.
         let incremental = matches!(read_mode(configured), super::ReadMode::Incremental { .. });
-        let state = match state.filter(|s| incremental && !s.to_map().is_empty()) {
+        // `{}` (what a stream that wrote no state gets) is no state; any
+        // other state is parsed once, into the stream's type.
+        let state = match state.filter(|s| incremental && !is_empty_object(s.as_str())) {
             None => None,
             Some(blob) => Some(serde_json::from_str::<S::State>(blob.as_str()).map_err(|e| {
                 Error::config(format!(
@@ -166,4 +168,12 @@ impl<S: Stream> ErasedStream for S {
         };
         self.read(state, &mut Records::new(out)).await
     }
+}
+
+/// Whether JSON object text is `{}` (blanks allowed), without parsing it.
+fn is_empty_object(text: &str) -> bool {
+    text.trim()
+        .strip_prefix('{')
+        .and_then(|rest| rest.strip_suffix('}'))
+        .is_some_and(|inside| inside.trim().is_empty())
 }
