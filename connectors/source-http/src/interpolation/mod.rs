@@ -49,18 +49,34 @@ pub fn condition(rendered: &str) -> bool {
     !is_false_value(&value)
 }
 
+/// Python's truth of a JSON value (`bool(value)`): false for `None`,
+/// `False`, zero, and empty strings, lists and mappings.
+///
+/// ```
+/// use serde_json::json;
+/// use source_http::interpolation::truthy;
+/// assert!(!truthy(&json!(0.0)) && !truthy(&json!("")) && !truthy(&json!({})));
+/// assert!(truthy(&json!("False")) && truthy(&json!([0])));
+/// ```
+pub fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
 /// Whether an evaluated condition is one of `InterpolatedBoolean`'s false
-/// values (see [`condition`]).
+/// values (see [`condition`]): the falsy values, and the texts of some.
 pub fn is_false_value(value: &Value) -> bool {
     match value {
-        Value::Null | Value::Bool(false) => true,
-        Value::Bool(true) => false,
-        Value::Number(n) => n.as_f64() == Some(0.0),
         Value::String(s) => matches!(
             s.as_str(),
             "False" | "false" | "{}" | "[]" | "()" | "" | "0" | "0.0"
         ),
-        Value::Array(a) => a.is_empty(),
-        Value::Object(o) => o.is_empty(),
+        other => !truthy(other),
     }
 }

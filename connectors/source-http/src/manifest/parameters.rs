@@ -23,6 +23,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::interpolation::truthy;
+
 /// Propagates types and parameters through a resolved manifest, whose
 /// root becomes a `DeclarativeSource`.
 ///
@@ -119,18 +121,6 @@ fn custom_type(parent_field: &str) -> Option<&'static str> {
 /// Fields whose value is a mapping of named components of one type.
 fn named_components_type(parent_field: &str) -> Option<&'static str> {
     (parent_field == "DeclarativeSource.stream_groups").then_some("StreamGroup")
-}
-
-/// Python's truthiness of a JSON value.
-fn truthy(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
-    }
 }
 
 fn is_json_schema_object(map: &Map<String, Value>) -> bool {

@@ -27,6 +27,7 @@ use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use crate::error::Error;
+use crate::interpolation::python_str;
 
 /// Reads one YAML document (the first, if there are several).
 ///
@@ -166,21 +167,15 @@ fn merge_error(mark: &Marker) -> Error {
     ))
 }
 
-/// A key as Python's `str()` writes it.
+/// A key as Python's `str()` writes it (`200`, `True`, `None`, `1.5`).
 fn key_text(key: &Value, mark: &Marker) -> Result<String, Error> {
-    Ok(match key {
-        Value::String(s) => s.clone(),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        Value::Null => "None".into(),
-        Value::Number(n) => n.to_string(),
-        _ => {
-            return Err(Error::Manifest(format!(
-                "a mapping key at {} is a list or a mapping, which JSON cannot hold",
-                at(mark)
-            )));
-        }
-    })
+    if key.is_array() || key.is_object() {
+        return Err(Error::Manifest(format!(
+            "a mapping key at {} is a list or a mapping, which JSON cannot hold",
+            at(mark)
+        )));
+    }
+    Ok(python_str(key))
 }
 
 fn check_collection_tag(tag: Option<&Tag>, kind: &str, mark: &Marker) -> Result<(), Error> {

@@ -16,7 +16,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::Error;
-use crate::interpolation::Jinja;
+use crate::interpolation::{Jinja, truthy};
 
 /// The bodies a JSON response holds (`JsonDecoder`).
 ///
@@ -40,18 +40,6 @@ pub fn decode_json(body: &[u8]) -> Vec<Value> {
 pub struct DpathExtractor {
     /// The path's segments, each a template.
     pub field_path: Vec<String>,
-}
-
-/// Python's truth of a JSON value.
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64() != Some(0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
-    }
 }
 
 impl DpathExtractor {

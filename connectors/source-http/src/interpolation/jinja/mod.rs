@@ -133,24 +133,30 @@ impl Jinja {
         valid: ValidTypes,
     ) -> Result<Value, Error> {
         let typed = |text: &str| valid.filter(text, typed(text));
-        let mut context = context.clone();
-        for alias in ALIASES {
-            if context.contains_key(alias) {
-                return Err(Error::Manifest(format!(
-                    "{alias} is a reserved name of the interpolation context"
-                )));
-            }
-            if let Some(slice) = context.get("stream_slice").cloned() {
-                context.insert(alias.to_owned(), slice);
-            }
+        if let Some(alias) = ALIASES.iter().find(|a| context.contains_key(**a)) {
+            return Err(Error::Manifest(format!(
+                "{alias} is a reserved name of the interpolation context"
+            )));
         }
+        // The context is copied only to add the aliases of a slice.
+        let with_aliases;
+        let context = match context.get("stream_slice") {
+            Some(slice) => {
+                let mut copy = context.clone();
+                for alias in ALIASES {
+                    copy.insert(alias.to_owned(), slice.clone());
+                }
+                with_aliases = copy;
+                &with_aliases
+            }
+            None => context,
+        };
         if template.contains("stream_state") {
             return Err(Error::Manifest(
                 "`stream_state` is no longer supported for interpolation. We recommend using `stream_interval` instead.".into(),
             ));
         }
-        let context = context;
-        match self.render(template, &context) {
+        match self.render(template, context) {
             Ok(text) if !text.is_empty() => return Ok(typed(&text)),
             Ok(_) => {}
             Err(Rendered::Undefined) => {}
@@ -158,7 +164,7 @@ impl Jinja {
         }
         match default {
             None => Ok(Value::Null),
-            Some(default) => match self.render(default, &context) {
+            Some(default) => match self.render(default, context) {
                 Ok(text) => Ok(typed(&text)),
                 Err(Rendered::Undefined) => Err(Error::Manifest(format!(
                     "the template {default:?} uses an undefined value as an object"
