@@ -76,6 +76,18 @@ fn a_check_that_crashes_is_caught() {
 }
 
 #[test]
+fn an_expected_exception_is_checked_both_ways() {
+    const EXCEPTION: &str = "  connection:\n    tests:\n      - config_path: integration_tests/config.json\n        status: exception\n";
+    let raised = run(SOURCE, "raise_in_check", EXCEPTION);
+    assert!(raised.passed(), "{raised}");
+    assert_caught(
+        &run(SOURCE, "none", EXCEPTION),
+        "connection",
+        "test_check[0:exception]",
+    );
+}
+
+#[test]
 fn a_line_that_is_not_a_message_is_caught() {
     assert_caught(
         &run(SOURCE, "not_json", CONNECTION),

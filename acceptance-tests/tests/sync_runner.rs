@@ -5,6 +5,7 @@
 //! (`cargo test --workspace` builds them; otherwise run
 //! `cargo build -p example-source-generator -p example-destination-jsonl`).
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -310,8 +311,26 @@ fn an_invalid_record_stops_the_sync_under_fail() {
 #[test]
 fn a_failing_source_fails_the_sync_but_keeps_what_was_committed() {
     let dir = TestDir::new("sync-source-fails");
-    let err = run_sync(&options(&dir, json!({"count": 5, "test_failure": "error"})))
-        .expect_err("the sync fails");
+    // The generator, with `users` failing as a source's stream fails: its
+    // records and states never come, its status is INCOMPLETE, and a
+    // transient error ends the read with exit code 1.
+    let failing = dir.write_text(
+        "failing-source.sh",
+        &format!(
+            r#"#!/bin/sh
+[ "$1" = read ] || exec '{real}' "$@"
+'{real}' "$@" | awk '/"stream":"users"|"name":"users"/ && !/"status":"STARTED"/ {{ next }} {{ print }}'
+echo '{{"type":"TRACE","trace":{{"type":"STREAM_STATUS","emitted_at":1,"stream_status":{{"stream_descriptor":{{"name":"users"}},"status":"INCOMPLETE"}}}}}}'
+echo '{{"type":"TRACE","trace":{{"type":"ERROR","emitted_at":1,"error":{{"message":"users failed","failure_type":"transient_error","stream_descriptor":{{"name":"users"}}}}}}}}'
+exit 1
+"#,
+            real = binary("example-source-generator").display()
+        ),
+    );
+    std::fs::set_permissions(&failing, PermissionsExt::from_mode(0o755)).expect("chmod");
+    let mut options = options(&dir, json!({"count": 5}));
+    options.source = Connector::Binary(failing);
+    let err = run_sync(&options).expect_err("the sync fails");
     let Error::Sync(message) = &err else {
         panic!("not a sync failure: {err}")
     };

@@ -27,8 +27,19 @@ pub(crate) async fn read_json_file(path: &std::path::Path, what: &str) -> Result
     })
 }
 
-/// Validates `config` against the spec's JSON Schema (draft-07), listing every violation.
-pub(crate) fn validate(schema: &Value, config: &Value) -> Result<(), Error> {
+/// Validates `config` against the spec's JSON Schema (draft-07), listing
+/// every violation in one config error. The entrypoint does this before a
+/// connector sees its config; a source whose real spec arrives inside the
+/// config (a manifest) calls it itself.
+///
+/// ```
+/// use serde_json::json;
+/// let schema = json!({"type": "object", "required": ["host"], "properties": {"port": {"type": "integer"}}});
+/// assert!(airbyte_sdk::validate_config(&schema, &json!({"host": "h"})).is_ok());
+/// let error = airbyte_sdk::validate_config(&schema, &json!({"port": "x"})).unwrap_err();
+/// assert!(error.to_string().starts_with("Config validation error: "), "{error}");
+/// ```
+pub fn validate(schema: &Value, config: &Value) -> Result<(), Error> {
     let validator = jsonschema::draft7::new(schema).map_err(|e| {
         Error::system(format!(
             "the connector's spec is not a valid JSON Schema: {e}"

@@ -84,6 +84,7 @@ mod entrypoint;
 mod error;
 mod logging;
 mod mask;
+pub mod prelude;
 mod secret;
 pub mod source;
 pub mod spec;
@@ -92,7 +93,7 @@ pub mod testkit;
 pub mod types;
 pub mod value;
 
-pub use config::Config;
+pub use config::{Config, validate as validate_config};
 pub use destination::Destination;
 pub use entrypoint::{
     ConnectorInfo, Io, run_destination, run_destination_with, run_source, run_source_with,

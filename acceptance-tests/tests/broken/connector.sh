@@ -22,6 +22,10 @@ case "${BROKEN:-}:${cmd}" in
     secret="$(sed -n 's/.*"api_key": *"\([^"]*\)".*/\1/p' "$config")"
     printf '{"type":"LOG","log":{"level":"INFO","message":"connecting with key %s"}}\n' "$secret"
     real ;;
+  raise_in_check:check)
+    # A check that raises, as a connector with no reachable server does.
+    printf '{"type":"TRACE","trace":{"type":"ERROR","emitted_at":1,"error":{"message":"cannot connect","failure_type":"system_error"}}}\n'
+    exit 1 ;;
   crash_in_check:check)
     echo "Traceback: segmentation fault" >&2
     exit 139 ;;

@@ -176,10 +176,13 @@ impl Run {
 async fn load_config_value(
     path: &std::path::Path,
     schema: &Value,
+    extra_secrets: impl FnOnce(&Value) -> Vec<String>,
 ) -> (Result<Value, Error>, Masker) {
     match config::read_json_file(path, "config").await {
         Ok(value) => {
-            let masker = Masker::new(crate::spec::secret_values(schema, &value));
+            let mut secrets = crate::spec::secret_values(schema, &value);
+            secrets.extend(extra_secrets(&value));
+            let masker = Masker::new(secrets);
             (Ok(value), masker)
         }
         Err(e) => (Err(e), Masker::default()),
@@ -224,13 +227,15 @@ struct Prepared {
     stdin: Box<dyn AsyncBufRead + Send + Unpin>,
 }
 
-async fn prepare<C: Config>(
+async fn prepare(
     info: ConnectorInfo,
     args: impl IntoIterator<Item = OsString>,
     mut io: Io,
+    schema: impl FnOnce() -> Result<(Value, JsonObject), Error>,
+    extra_secrets: impl FnOnce(&Value) -> Vec<String>,
 ) -> Result<Prepared, u8> {
     let cli = parse_args(info, args, &mut io.stdout)?;
-    let (schema, schema_object) = match connection_schema::<C>() {
+    let (schema, schema_object) = match schema() {
         Ok(s) => s,
         Err(e) => {
             return Err(Run::new(io.stdout, Masker::default(), cli.debug)
@@ -239,7 +244,7 @@ async fn prepare<C: Config>(
         }
     };
     let (config_value, masker) = match cli.command.config() {
-        Some(path) => load_config_value(path, &schema).await,
+        Some(path) => load_config_value(path, &schema, extra_secrets).await,
         None => (Ok(Value::Null), Masker::default()),
     };
     let run = Run::new(io.stdout, masker, cli.debug);
@@ -277,7 +282,21 @@ pub async fn run_source_with<S: Source>(
         config_value,
         run,
         ..
-    } = match prepare::<S::Config>(info, args, io).await {
+    } = match prepare(
+        info,
+        args,
+        io,
+        || match source.run_time_spec() {
+            Some(spec) => Ok((
+                Value::Object(spec.connection_specification.to_map()),
+                spec.connection_specification,
+            )),
+            None => connection_schema::<S::Config>(),
+        },
+        |config| source.extra_secrets(config),
+    )
+    .await
+    {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -285,9 +304,11 @@ pub async fn run_source_with<S: Source>(
     run.finish(async move {
         match cli.command {
             Command::Spec => {
-                emitter.message(spec_message(
-                    source.spec_options().into_spec(schema_object, Some(true)),
-                ))?;
+                let spec = match source.run_time_spec() {
+                    Some(spec) => spec,
+                    None => source.spec_options().into_spec(schema_object, Some(true)),
+                };
+                emitter.message(spec_message(spec))?;
             }
             Command::Check { .. } => {
                 let result = match typed_config::<S::Config>(&schema, config_value) {
@@ -335,7 +356,11 @@ pub async fn run_destination_with<D: Destination>(
         config_value,
         run,
         stdin,
-    } = match prepare::<D::Config>(info, args, io).await {
+    } = match prepare(info, args, io, connection_schema::<D::Config>, |_| {
+        Vec::new()
+    })
+    .await
+    {
         Ok(p) => p,
         Err(code) => return code,
     };

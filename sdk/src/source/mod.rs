@@ -23,7 +23,8 @@ mod stream;
 mod streams;
 
 use airbyte_protocol::{
-    AirbyteCatalog, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, JsonObject,
+    AirbyteCatalog, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, ConnectorSpecification,
+    JsonObject,
 };
 
 pub use cursor::{CheckpointPolicy, CursorValue};
@@ -59,6 +60,25 @@ pub trait Source: Send + Sync + Sized + 'static {
     /// Extra fields of the spec (documentation URL, supported modes...).
     fn spec_options(&self) -> SpecOptions {
         SpecOptions::default()
+    }
+
+    /// The whole spec, for a source whose spec is known only at run time
+    /// (a manifest engine reads it from its manifest). Its connection schema
+    /// then validates the config and names the secrets to mask, in place of
+    /// the schema derived from [`Source::Config`] (use `serde_json::Value`
+    /// there). The default, `None`, derives the spec from the config type
+    /// and [`Source::spec_options`].
+    fn run_time_spec(&self) -> Option<ConnectorSpecification> {
+        None
+    }
+
+    /// Secret values of `config` that the spec's schema does not mark (the
+    /// default is none): a manifest engine finds them with the spec of a
+    /// manifest that arrives inside the config. They are masked as the
+    /// marked ones are, in everything the connector prints.
+    fn extra_secrets(&self, config: &serde_json::Value) -> Vec<String> {
+        let _ = config;
+        Vec::new()
     }
 
     /// Checks that the config works (connects, authenticates). Return an
