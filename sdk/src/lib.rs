@@ -82,6 +82,8 @@ pub mod destination;
 mod emit;
 mod entrypoint;
 mod error;
+#[cfg(feature = "http")]
+pub mod http;
 mod logging;
 mod mask;
 pub mod prelude;

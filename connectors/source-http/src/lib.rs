@@ -8,10 +8,21 @@
 //! literal evaluation and the truth of conditions. [`datetime`] reads and
 //! writes datetimes as the CDK's `DatetimeParser` does.
 
+pub mod auth;
 pub mod datetime;
+pub mod engine;
 mod error;
 pub mod interpolation;
 pub mod manifest;
 pub mod records;
+pub mod retriever;
+pub mod source;
+pub mod stream;
 
 pub use error::Error;
+pub mod error_handler;
+pub mod incremental;
+pub mod paginator;
+pub mod partition;
+pub mod requester;
+pub mod transform;

@@ -56,7 +56,21 @@ const ROOT_KEYS: &[&str] = &[
 /// assert!(error.to_string().contains("`stream`"));
 /// ```
 pub fn load(text: &str) -> Result<Value, Error> {
-    let manifest = yaml::parse(text)?;
+    load_value(yaml::parse(text)?)
+}
+
+/// Loads a manifest given as JSON, as the platform injects it in the
+/// config (`__injected_declarative_manifest`): as [`load`] after the YAML.
+///
+/// ```
+/// use serde_json::json;
+/// let manifest = source_http::manifest::load_value(json!({
+///     "version": "6.44.0", "check": {"stream_names": ["a"]},
+///     "streams": [{"name": "a", "retriever": {"requester": {"url_base": "http://x"}, "record_selector": {"extractor": {"field_path": []}}}}]
+/// })).unwrap();
+/// assert_eq!(manifest["streams"][0]["type"], "DeclarativeStream");
+/// ```
+pub fn load_value(manifest: Value) -> Result<Value, Error> {
     let Value::Object(root) = &manifest else {
         return Err(Error::Manifest(
             "the manifest must be a YAML mapping (with version, check and streams)".into(),

@@ -1,0 +1,11 @@
+//! Reading streams: components built from the manifest ([`StreamDefinition`]),
+//! requests sent and retried ([`Transport`]), and the read loop
+//! ([`read_stream`]).
+
+mod definition;
+mod read;
+mod transport;
+
+pub use definition::StreamDefinition;
+pub use read::{Flow, ReadContext, Sink, no_cursor_state, read_stream};
+pub use transport::{Answer, Fetched, Transport};
