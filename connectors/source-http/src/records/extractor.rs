@@ -55,6 +55,16 @@ impl DpathExtractor {
     /// assert_eq!(records, vec![json!([1, 2]), json!([3])]);
     /// ```
     pub fn extract(&self, body: &[u8], jinja: &Jinja, config: &Value) -> Result<Vec<Value>, Error> {
+        self.extract_bodies(&decode_json(body), jinja, config)
+    }
+
+    /// The records of bodies already decoded (see [`decode_json`]).
+    pub fn extract_bodies(
+        &self,
+        bodies: &[Value],
+        jinja: &Jinja,
+        config: &Value,
+    ) -> Result<Vec<Value>, Error> {
         let mut context = Map::new();
         context.insert("config".into(), config.clone());
         let mut path = Vec::with_capacity(self.field_path.len());
@@ -71,21 +81,16 @@ impl DpathExtractor {
             ));
         }
         let mut records = Vec::new();
-        for body in decode_json(body) {
-            let extracted = if path.is_empty() {
-                body
-            } else if path.iter().any(|s| s.is("*")) {
+        for body in bodies {
+            if path.iter().any(|s| s.is("*")) {
                 let mut found = Vec::new();
-                glob(&body, &path, &mut found);
-                Value::Array(found)
-            } else {
-                get(&body, &path)
-                    .cloned()
-                    .unwrap_or(Value::Array(Vec::new()))
-            };
-            match extracted {
-                Value::Array(items) => records.extend(items),
-                other if truthy(&other) => records.push(other),
+                glob(body, &path, &mut found);
+                records.extend(found);
+                continue;
+            }
+            match get(body, &path) {
+                Some(Value::Array(items)) => records.extend(items.iter().cloned()),
+                Some(other) if truthy(other) => records.push(other.clone()),
                 _ => {}
             }
         }

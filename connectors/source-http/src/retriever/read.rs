@@ -210,10 +210,13 @@ async fn read_slice(
                 Answer::Ignored => break 'slice,
                 Answer::ResetPagination => continue 'slice,
             };
-            let extracted = stream.extractor.extract(&fetched.body, jinja, config)?;
+            let bodies = decode_json(&fetched.body);
+            let extracted = stream.extractor.extract_bodies(&bodies, jinja, config)?;
             let extracted_count = extracted.len();
             let mut filter_context = context.jinja(&Map::new());
             let mut emitted = 0usize;
+            // The last record emitted: only it is kept (for the paginator),
+            // and each record is handed on one step late.
             let mut last_record: Option<Value> = None;
             let mut stop_feed = false;
             for mut record in extracted {
@@ -248,18 +251,21 @@ async fn read_slice(
                 }
                 cursor.observe(slice, &record)?;
                 emitted += 1;
-                last_record = Some(record.clone());
-                if sink.record(slice, record)? == Flow::Enough {
+                if let Some(previous) = last_record.replace(record)
+                    && sink.record(slice, previous)? == Flow::Enough
+                {
                     return Ok(Flow::Enough);
                 }
+            }
+            if let Some(last) = &last_record
+                && sink.record(slice, last.clone())? == Flow::Enough
+            {
+                return Ok(Flow::Enough);
             }
             if !fetched.view().ok() || stop_feed {
                 break 'slice;
             }
-            let body = decode_json(&fetched.body)
-                .into_iter()
-                .next()
-                .unwrap_or_else(|| json!({}));
+            let body = bodies.into_iter().next().unwrap_or_else(|| json!({}));
             let view = fetched.view();
             let page = Page {
                 response: &view,

@@ -10,7 +10,8 @@ mod macros;
 mod objects;
 mod print;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value as JinjaValue};
 use serde_json::{Map, Value};
@@ -70,6 +71,8 @@ const ALIASES: [&str; 2] = ["stream_interval", "stream_partition"];
 /// ```
 pub struct Jinja {
     env: Environment<'static>,
+    /// The names each template reads (`undeclared_variables`), by template.
+    names: Mutex<HashMap<String, Arc<BTreeSet<String>>>>,
 }
 
 impl Default for Jinja {
@@ -107,7 +110,13 @@ impl Jinja {
         env.add_filter("regex_search", filters::regex_search);
         env.add_filter("regex_replace", filters::regex_replace);
         env.add_filter("hmac", filters::hmac);
-        Jinja { env }
+        // Templates are compiled once and kept, by their text (the CDK
+        // caches them too): the loader's "name" is the template itself.
+        env.set_loader(|source| Ok(Some(source.to_owned())));
+        Jinja {
+            env,
+            names: Mutex::new(HashMap::new()),
+        }
     }
 
     /// `JinjaInterpolation.eval(template, config, default, **context)`:
@@ -138,25 +147,17 @@ impl Jinja {
                 "{alias} is a reserved name of the interpolation context"
             )));
         }
-        // The context is copied only to add the aliases of a slice.
-        let with_aliases;
-        let context = match context.get("stream_slice") {
-            Some(slice) => {
-                let mut copy = context.clone();
-                for alias in ALIASES {
-                    copy.insert(alias.to_owned(), slice.clone());
-                }
-                with_aliases = copy;
-                &with_aliases
-            }
-            None => context,
-        };
         if template.contains("stream_state") {
             return Err(Error::Manifest(
                 "`stream_state` is no longer supported for interpolation. We recommend using `stream_interval` instead.".into(),
             ));
         }
-        match self.render(template, context) {
+        // Plain text renders as itself: no template to compile or render.
+        if !is_template(template) && !template.is_empty() {
+            return Ok(typed(template));
+        }
+        let names = JinjaContext::new(context);
+        match self.render(template, &names) {
             Ok(text) if !text.is_empty() => return Ok(typed(&text)),
             Ok(_) => {}
             Err(Rendered::Undefined) => {}
@@ -164,7 +165,8 @@ impl Jinja {
         }
         match default {
             None => Ok(Value::Null),
-            Some(default) => match self.render(default, context) {
+            Some(default) if !is_template(default) => Ok(typed(default)),
+            Some(default) => match self.render(default, &names) {
                 Ok(text) => Ok(typed(&text)),
                 Err(Rendered::Undefined) => Err(Error::Manifest(format!(
                     "the template {default:?} uses an undefined value as an object"
@@ -174,17 +176,19 @@ impl Jinja {
         }
     }
 
-    fn render(&self, template: &str, context: &Map<String, Value>) -> Result<String, Rendered> {
-        let compiled = self.env.template_from_str(template).map_err(|e| {
+    fn render(&self, template: &str, context: &JinjaContext<'_>) -> Result<String, Rendered> {
+        let compiled = self.env.get_template(template).map_err(|e| {
             Rendered::Failed(Error::Manifest(format!(
                 "the template {template:?} is not valid Jinja: {e}"
             )))
         })?;
-        let undeclared: BTreeSet<String> = compiled
-            .undeclared_variables(false)
-            .into_iter()
+        let names = self.names_read(template, &compiled);
+        let undeclared: BTreeSet<&String> = names
+            .iter()
             .filter(|name| {
-                !context.contains_key(name) && self.env.globals().all(|(g, _)| g != name)
+                !context.source.contains_key(*name)
+                    && !(ALIASES.contains(&name.as_str()) && context.slice.is_some())
+                    && self.env.globals().all(|(g, _)| g != *name)
             })
             .collect();
         if !undeclared.is_empty() {
@@ -193,13 +197,70 @@ impl Jinja {
             ))));
         }
         compiled
-            .render(JinjaValue::from_serialize(context))
+            .render(context.value())
             .map_err(|e| match e.kind() {
                 ErrorKind::UndefinedError => Rendered::Undefined,
                 _ => Rendered::Failed(Error::Manifest(format!(
                     "the template {template:?} failed: {e}"
                 ))),
             })
+    }
+
+    /// The names `template` reads, computed once.
+    fn names_read(
+        &self,
+        template: &str,
+        compiled: &minijinja::Template<'_, '_>,
+    ) -> Arc<BTreeSet<String>> {
+        let mut cache = self
+            .names
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        cache
+            .entry(template.to_owned())
+            .or_insert_with(|| Arc::new(compiled.undeclared_variables(false).into_iter().collect()))
+            .clone()
+    }
+}
+
+/// Whether `text` holds Jinja syntax (else it renders as itself).
+fn is_template(text: &str) -> bool {
+    text.contains("{{") || text.contains("{%") || text.contains("{#")
+}
+
+/// A template's context: the caller's mapping, with the slice's aliases,
+/// converted only as far as the template reads it.
+struct JinjaContext<'c> {
+    source: &'c Map<String, Value>,
+    slice: Option<&'c Value>,
+}
+
+impl<'c> JinjaContext<'c> {
+    fn new(source: &'c Map<String, Value>) -> Self {
+        JinjaContext {
+            source,
+            slice: source.get("stream_slice"),
+        }
+    }
+
+    /// The minijinja context: every entry converted once, the aliases
+    /// sharing the slice's conversion. (Only converting the names a
+    /// template reads would be cheaper, but minijinja's
+    /// `undeclared_variables` misses some, such as those under a slice.)
+    fn value(&self) -> JinjaValue {
+        let slice = self.slice.map(JinjaValue::from_serialize);
+        let mut entries: Vec<(String, JinjaValue)> = self
+            .source
+            .iter()
+            .map(|(name, value)| match (&slice, name.as_str()) {
+                (Some(slice), "stream_slice") => (name.clone(), slice.clone()),
+                _ => (name.clone(), JinjaValue::from_serialize(value)),
+            })
+            .collect();
+        if let Some(slice) = slice {
+            entries.extend(ALIASES.iter().map(|a| ((*a).to_owned(), slice.clone())));
+        }
+        entries.into_iter().collect()
     }
 }
 
