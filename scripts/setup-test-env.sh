@@ -46,6 +46,13 @@ if ! command -v python3 >/dev/null; then
   say "installing python3"
   apt_install python3 python3-venv
 fi
+# Debian's own interpreter (a venv's or pyenv's python3 may come first on
+# PATH): docker/test-http/build.sh puts it and its standard library into the
+# image of source-http's fixture API for the test network.
+if [ ! -x /usr/bin/python3 ]; then
+  say "installing Debian's python3 (for docker/test-http)"
+  apt_install python3
+fi
 cache="$(scripts/python/venv-dir.sh)"
 mkdir -p "$cache"
 make_venv() { # NAME REQUIREMENTS

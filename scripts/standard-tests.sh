@@ -18,8 +18,9 @@
 # here with what to add.
 #
 # Needs: the images, venv-cdk (scripts/setup-test-env.sh), the host test server
-# (scripts/pg.sh start, AIRBYTE_TEST_PG_URL) and the test network
-# (scripts/test-network.sh start, AIRBYTE_TEST_NETWORK*); scripts/test.sh
+# (scripts/pg.sh start, AIRBYTE_TEST_PG_URL) and the test network with its
+# PostgreSQL and source-http's fixture API (scripts/test-network.sh start,
+# AIRBYTE_TEST_NETWORK*); scripts/test.sh
 # provides them all. Environment: AIRBYTE_TEST_CDK_PYTHON (default: venv-cdk's
 # python), STANDARD_TESTS_ONLY (space-separated connector names, to run a few).
 set -euo pipefail
@@ -37,8 +38,8 @@ python="${AIRBYTE_TEST_CDK_PYTHON:-$(scripts/python/venv-dir.sh)/venv-cdk/bin/py
     die "$python lacks airbyte-cdk's standard tests or pytest: run scripts/setup-test-env.sh"
 command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 ||
     die "no Docker engine available (\`docker info\` failed): the standard tests run the images"
-[[ -n ${AIRBYTE_TEST_NETWORK:-} && -n ${AIRBYTE_TEST_NETWORK_PG_HOST:-} ]] ||
-    die "AIRBYTE_TEST_NETWORK(_PG_HOST) not set: run \`scripts/test-network.sh start\` and export what it prints"
+[[ -n ${AIRBYTE_TEST_NETWORK:-} && -n ${AIRBYTE_TEST_NETWORK_PG_HOST:-} && -n ${AIRBYTE_TEST_NETWORK_HTTP_URL:-} ]] ||
+    die "AIRBYTE_TEST_NETWORK(_PG_HOST, _HTTP_URL) not set: run \`scripts/test-network.sh start\` and export what it prints"
 [[ -n ${AIRBYTE_TEST_PG_URL:-} ]] ||
     die "AIRBYTE_TEST_PG_URL not set: run \`scripts/pg.sh start\` and export the URL it prints"
 

@@ -1,18 +1,23 @@
 //! The acceptance suites pass for every connector, as a binary and as an image.
 
 mod common;
+#[path = "common/http_fixture.rs"]
+mod http_fixture;
+
+use std::path::Path;
 
 use airbyte_acceptance_tests::{AcceptanceConfig, Connector, run_suites};
 use common::*;
+use http_fixture::FixtureServer;
 
 fn suites(name: &str, connector: Option<Connector>) {
-    let (config, base) = AcceptanceConfig::load(
-        &workspace()
-            .join("connectors")
-            .join(name)
-            .join("acceptance-test-config.yml"),
-    )
-    .expect("config");
+    suites_in(&workspace().join("connectors").join(name), connector);
+}
+
+/// The suites of the acceptance-test-config.yml in `folder`.
+fn suites_in(folder: &Path, connector: Option<Connector>) {
+    let (config, base) =
+        AcceptanceConfig::load(&folder.join("acceptance-test-config.yml")).expect("config");
     let connector = connector.unwrap_or_else(|| Connector::Image(config.connector_image.clone()));
     let report = run_suites(&connector, &config, &base).expect("suites ran");
     print!("{report}");
@@ -96,5 +101,28 @@ fn destination_postgres_image() {
     );
     if docker_available() {
         suites("destination-postgres", None);
+    }
+}
+
+/// source-http's suites (the example manifest, injected in the config as the
+/// platform runs a Connector Builder source) against a fixture API of their
+/// own: the connector's folder copied with its configs' `base_url` naming it.
+/// An image runs on the host's network (the harness's `docker run --network
+/// host`), so it reaches the server on 127.0.0.1 as the binary does.
+fn source_http_suites(connector: Option<Connector>) {
+    let server = FixtureServer::start();
+    let copy = server.connector_copy();
+    suites_in(copy.path(), connector);
+}
+
+#[test]
+fn source_http_binary() {
+    source_http_suites(Some(Connector::Binary(binary("source-http"))));
+}
+
+#[test]
+fn source_http_image() {
+    if docker_available() {
+        source_http_suites(None);
     }
 }

@@ -12,7 +12,16 @@
 //!
 //! Needs the test server (`scripts/pg.sh start`, `AIRBYTE_TEST_PG_URL`) and the
 //! release binaries (`cargo test --release --workspace` builds them).
+//!
+//! `tests/python/pyairbyte_http.py` reads source-http (the example manifest
+//! injected in the config, as the platform runs a Connector Builder source)
+//! into a DuckDB cache twice, from a fixture API of the test's own on
+//! 127.0.0.1: as the image (PyAirbyte's `docker run`, on the host's network)
+//! and as the binary.
 
+mod common;
+#[path = "common/http_fixture.rs"]
+mod http_fixture;
 #[path = "python/support.rs"]
 mod support;
 
@@ -31,8 +40,20 @@ const STREAMS: [(&str, &str); 3] = [
     ("film", "film_id"),
 ];
 
-/// Runs a phase of the script; returns what it wrote to its result file.
+/// Runs a phase of the PostgreSQL script; returns what it wrote to its result file.
 fn pyairbyte(dir: &TestDir, phase: &str, args: &Value) -> Value {
+    run_script(dir, "pyairbyte_postgres.py", phase, &[phase], args)
+}
+
+/// Runs the script `script_name` (`leading` arguments, then its args and
+/// result files, named after `phase`); returns what it wrote to its result file.
+fn run_script(
+    dir: &TestDir,
+    script_name: &str,
+    phase: &str,
+    leading: &[&str],
+    args: &Value,
+) -> Value {
     let python = venv_program("AIRBYTE_TEST_PYAIRBYTE_PYTHON", "pyairbyte", "bin/python");
     let args_path = dir.write_json(&format!("{phase}-args.json"), args);
     let result_path = dir.path().join(format!("{phase}-result.json"));
@@ -40,8 +61,8 @@ fn pyairbyte(dir: &TestDir, phase: &str, args: &Value) -> Value {
     let home = dir.path().join("pyairbyte");
     let mut command = Command::new(python);
     command
-        .arg(script("pyairbyte_postgres.py"))
-        .arg(phase)
+        .arg(script(script_name))
+        .args(leading)
         .arg(&args_path)
         .arg(&result_path)
         .current_dir(dir.path())
@@ -288,4 +309,73 @@ fn pyairbyte_set_cursor_key_reads_incrementally_and_moves_only_new_rows() {
         "the second read moves only the new rows: {second}"
     );
     assert_eq!(second["cache_count"], json!(rows + 25), "{second}");
+}
+
+/// What source-declarative-manifest (airbyte-cdk 7.39.1) reads of each
+/// stream of the example manifest from the fixture API (its defaults: 25
+/// users, 40 events), with the test config's dates.
+const HTTP_STREAMS: [(&str, i64); 6] = [
+    ("users", 25),
+    ("users_cursor", 17),
+    ("users_link", 25),
+    ("users_offset", 25),
+    ("posts", 25),
+    ("events", 21),
+];
+
+/// PyAirbyte reads every stream of source-http into its cache, then again
+/// from the state the cache kept: `source` is `docker_image` or
+/// `local_executable`, with its value.
+fn pyairbyte_reads_source_http(label: &str, source: (&str, Value)) {
+    let server = http_fixture::FixtureServer::start();
+    let dir = TestDir::new(&format!("pyairbyte-http-{label}"));
+    let mut config = http_fixture::test_config();
+    config["base_url"] = json!(server.base_url);
+    let mut args = json!({
+        "config": config,
+        "streams": HTTP_STREAMS.map(|(name, _)| name),
+        "incremental_streams": ["events"],
+        "dir": dir.path(),
+    });
+    args[source.0] = source.1;
+    let result = run_script(&dir, "pyairbyte_http.py", label, &[], &args);
+    eprintln!("PyAirbyte reported {result}");
+
+    let total: i64 = HTTP_STREAMS.iter().map(|(_, n)| n).sum();
+    assert_eq!(result["processed_records"], json!(total), "{result}");
+    for (name, n) in HTTP_STREAMS {
+        assert_eq!(
+            result["cache_counts"][name],
+            json!({"rows": n, "distinct_ids": n}),
+            "{name} in the cache: {result}"
+        );
+    }
+    // The cache kept the events cursor (the end of the config's range), and
+    // the second read resumed from it: every full-refresh stream again, and
+    // not the 21 events.
+    assert_eq!(
+        result["stream_states"]["events"]["created_at"],
+        json!("2024-01-07T00:00:00Z"),
+        "{result}"
+    );
+    let full_refresh = total - 21;
+    let second = result["second_processed_records"].as_i64().unwrap_or(-1);
+    assert!(
+        (full_refresh..total).contains(&second),
+        "the second read processed {second} records, want the {full_refresh} of the full-refresh streams and fewer than 21 events: {result}"
+    );
+}
+
+#[test]
+fn pyairbyte_reads_the_source_http_image_into_its_cache() {
+    if common::docker_available() {
+        let image = "airbyte-rs/source-http:0.1.0";
+        pyairbyte_reads_source_http("image", ("docker_image", json!(image)));
+    }
+}
+
+#[test]
+fn pyairbyte_reads_the_source_http_binary_into_its_cache() {
+    let binary = support::binary("source-http");
+    pyairbyte_reads_source_http("binary", ("local_executable", json!(binary)));
 }

@@ -15,48 +15,21 @@
 #
 # Idempotent: the image carries the sha256 of its build context in a label and
 # is rebuilt only when that changes (a new host PostgreSQL, base or script).
+# It says what it did on stderr.
 set -euo pipefail
-umask 022
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-base="${BASE_IMAGE:-airbyte-rs/connector-base:bookworm}"
+me=docker/test-postgres/build.sh
 hash_label="io.airbyte-rs.test-postgres.context-sha256"
+# shellcheck source=docker/test-image.sh
+. "$here/../test-image.sh"
 
-die() {
-    echo "docker/test-postgres/build.sh: $*" >&2
-    exit 1
-}
-
-command -v docker >/dev/null 2>&1 || die "docker is not installed"
-docker info >/dev/null 2>&1 || die "no Docker engine available (\`docker info\` failed)"
 bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
 [[ -n $bindir ]] || die "no PostgreSQL server under /usr/lib/postgresql: run scripts/setup-test-env.sh"
 pgdir="$(dirname "$bindir")"
 major="$(basename "$pgdir")"
 image="${PG_IMAGE:-airbyte-rs/test-postgres:$major}"
 
-# The connector base must exist (it carries glibc, /bin/sh and the user).
-if ! docker image inspect "$base" >/dev/null 2>&1; then
-    BASE_IMAGE="$base" "$root/docker/base/build.sh"
-fi
-
-work="$(mktemp -d "${TMPDIR:-/tmp}/test-postgres.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
-ctx="$work/ctx"
-rootfs="$ctx/rootfs"
-mkdir -p "$rootfs"
-
-# stage PATH: copies PATH (following symlinks) to the same path in the rootfs,
-# with /lib/... and /lib64/... put under /usr (the base has Debian's merged
-# /usr, where /lib is a symlink that COPY must not replace).
-stage() {
-    local dest="$1"
-    case "$dest" in
-        /lib/* | /lib64/* | /bin/* | /sbin/*) dest="/usr$dest" ;;
-    esac
-    mkdir -p "$rootfs$(dirname "$dest")"
-    cp -L "$1" "$rootfs$dest"
-}
+test_image_start
 
 elves=()
 for name in postgres initdb pg_ctl pg_isready pg_restore psql; do
@@ -71,16 +44,7 @@ for elf in "${elves[@]}"; do
     mkdir -p "$rootfs$(dirname "$elf")"
     cp -L "$elf" "$rootfs$elf"
 done
-# Shared libraries the base lacks (the base's glibc is this host's too).
-mapfile -t libs < <(for elf in "${elves[@]}"; do
-    LC_ALL=C ldd "$elf" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'
-done | sort -u)
-for lib in "${libs[@]}"; do
-    case "$(basename "$lib")" in
-        libc.so.6 | libm.so.6 | libgcc_s.so.1 | ld-linux*) continue ;;
-    esac
-    stage "$lib"
-done
+stage_libs "${elves[@]}"
 mkdir -p "$rootfs/usr/share/postgresql"
 cp -a "/usr/share/postgresql/$major" "$rootfs/usr/share/postgresql/"
 [[ -d /usr/share/zoneinfo ]] || die "/usr/share/zoneinfo is missing (Debian package tzdata)"
@@ -101,20 +65,4 @@ USER airbyte
 ENTRYPOINT ["/usr/local/bin/test-postgres"]
 EOF
 
-base_id="$(docker image inspect -f '{{.Id}}' "$base")"
-hash="$({
-    echo "$base_id"
-    tar -C "$ctx" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf - .
-} | sha256sum | cut -c1-64)"
-current="$(docker image inspect -f "{{ index .Config.Labels \"$hash_label\" }}" "$image" 2>/dev/null || true)"
-if [[ $current == "$hash" ]]; then
-    echo "$image is up to date (context sha256 ${hash:0:12})"
-    exit 0
-fi
-echo "LABEL $hash_label=$hash" >>"$ctx/Dockerfile"
-if ! docker build --tag "$image" --build-arg BASE_IMAGE="$base" "$ctx" >"$work/build.log" 2>&1; then
-    cat "$work/build.log" >&2
-    die "docker build of $image failed"
-fi
-size="$(docker image inspect -f '{{.Size}}' "$image")"
-echo "built $image ($((size / 1024 / 1024)) MiB, PostgreSQL $major, context sha256 ${hash:0:12})"
+build_test_image "$image" "PostgreSQL $major"

@@ -1,5 +1,6 @@
 //! What the platform emulation tests share: the connector images (from
-//! `connectors/*/metadata.yaml`), the test network and its PostgreSQL, the
+//! `connectors/*/metadata.yaml`), the test network with its PostgreSQL and
+//! source-http's fixture API, the
 //! connectors' test configs rewritten for a container on that network,
 //! Docker helpers with cleanup guards, and the table of steps and outcomes.
 #![allow(dead_code)]
@@ -102,7 +103,8 @@ pub fn docker(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-/// The test network: its name, the PostgreSQL container and its host name.
+/// The test network: its name, the PostgreSQL container and its host name,
+/// and the base URL of source-http's fixture API.
 #[derive(Debug, Clone)]
 pub struct Network {
     /// The Docker network.
@@ -111,6 +113,9 @@ pub struct Network {
     pub pg_container: String,
     /// Its host name on the network.
     pub pg_host: String,
+    /// The fixture API (`connectors/source-http/tests/fixtures/server.py`):
+    /// `http://<host>:<port>` on the network.
+    pub http_url: String,
 }
 
 /// The test network, which must be up.
@@ -125,6 +130,7 @@ pub fn network() -> Network {
         name: var("AIRBYTE_TEST_NETWORK"),
         pg_container: var("AIRBYTE_TEST_NETWORK_PG"),
         pg_host: var("AIRBYTE_TEST_NETWORK_PG_HOST"),
+        http_url: var("AIRBYTE_TEST_NETWORK_HTTP_URL"),
     };
     let (code, _, err) = docker(&["network", "inspect", "--format", "{{.Name}}", &network.name]);
     assert_eq!(
@@ -234,7 +240,8 @@ pub fn connection_config_path(image: &Image, status: &str) -> Option<PathBuf> {
 }
 
 /// A test config, made for a container on the test network: `host` and
-/// `port` name the network's server, `${RUN_ID}` becomes `run_id` and
+/// `port` name the network's server, a `base_url` on the host's loopback the
+/// network's fixture API (its path kept), `${RUN_ID}` becomes `run_id` and
 /// `${LOCAL_ROOT}` the container's `/local`.
 pub fn container_config(path: &Path, network: &Network, run_id: &str) -> Value {
     let text = std::fs::read_to_string(path)
@@ -248,6 +255,16 @@ pub fn container_config(path: &Path, network: &Network, run_id: &str) -> Value {
     {
         object.insert("host".into(), Value::from(network.pg_host.clone()));
         object.insert("port".into(), Value::from(5432));
+    }
+    if let Some(object) = config.as_object_mut()
+        && let Some(Value::String(url)) = object.get("base_url")
+        && let Some(path) = ["http://127.0.0.1:", "http://localhost:"]
+            .iter()
+            .find_map(|origin| url.strip_prefix(origin))
+            .map(|rest| rest.find('/').map_or("", |i| &rest[i..]))
+    {
+        let mapped = format!("{}{path}", network.http_url.trim_end_matches('/'));
+        object.insert("base_url".into(), Value::from(mapped));
     }
     config
 }

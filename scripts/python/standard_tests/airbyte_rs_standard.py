@@ -22,12 +22,15 @@ connector process is started, in four documented places:
    database (`--network $AIRBYTE_TEST_NETWORK`): the suite's docker helper has no
    network option, so `run_docker_command` is wrapped to add it, with a unique
    `--name` per container and a scratch folder mounted at `/local`.
-3. Our configs name the host's test server (scripts/pg.sh, from
-   `AIRBYTE_TEST_PG_URL`, e.g. 127.0.0.1:54329), which a container cannot reach.
+3. Our configs name the host's test servers (scripts/pg.sh, from
+   `AIRBYTE_TEST_PG_URL`, e.g. 127.0.0.1:54329; source-http's fixture API, a
+   `base_url` on 127.0.0.1), which a container cannot reach.
    `ConnectorTestScenario.get_config_dict` is wrapped so that an object whose
    `host`/`port` are that server's gets the network's PostgreSQL instead
-   (`AIRBYTE_TEST_NETWORK_PG_HOST`, port 5432, the same database restored), and
-   our placeholders are expanded as our harness does: `${RUN_ID}` (unique to the
+   (`AIRBYTE_TEST_NETWORK_PG_HOST`, port 5432, the same database restored), an
+   object whose `base_url` is on 127.0.0.1 or localhost gets the network's
+   fixture API (`AIRBYTE_TEST_NETWORK_HTTP_URL`, the same server.py), and our
+   placeholders are expanded as our harness does: `${RUN_ID}` (unique to the
    run) and `${LOCAL_ROOT}` (`/local`).
 4. Tests that cannot run offline are listed in `UNRUNNABLE` with the reason;
    they are reported as skipped with that reason and in the terminal summary,
@@ -163,6 +166,13 @@ def _for_container(value: Any) -> Any:
         return value
     mapped = {key: _for_container(item) for key, item in value.items()}
     host, port = mapped.get("host"), mapped.get("port")
+    base_url = mapped.get("base_url")
+    if isinstance(base_url, str) and urlparse(base_url).hostname in ("127.0.0.1", "localhost"):
+        network_url = _require_env(
+            "AIRBYTE_TEST_NETWORK_HTTP_URL",
+            "run `scripts/test-network.sh start` and export what it prints",
+        )
+        mapped["base_url"] = network_url.rstrip("/") + urlparse(base_url).path
     if host in ("127.0.0.1", "localhost") and isinstance(port, int):
         server = _host_server()
         if server is None:

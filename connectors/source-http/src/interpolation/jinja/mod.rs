@@ -186,8 +186,9 @@ impl Jinja {
         let undeclared: BTreeSet<&String> = names
             .iter()
             .filter(|name| {
-                !context.source.contains_key(*name)
-                    && !(ALIASES.contains(&name.as_str()) && context.slice.is_some())
+                let alias = ALIASES.contains(&name.as_str()) && context.slice.is_some();
+                !alias
+                    && !context.source.contains_key(*name)
                     && self.env.globals().all(|(g, _)| g != *name)
             })
             .collect();
