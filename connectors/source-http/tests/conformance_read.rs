@@ -19,7 +19,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use airbyte_sdk::testkit::TestDir;
-use common::fixture::{FixtureServer, manifest, ours, run, sdm};
+use common::fixture::{FixtureServer, configured_catalog, manifest, ours, run, sdm};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "tok-Secret-1";
@@ -50,28 +50,14 @@ fn catalog(dir: &TestDir, manifest_path: &str, config: &str) -> String {
         ],
     );
     assert_eq!(code, 0, "{messages:#?}");
-    let streams: Vec<Value> = messages
+    let catalog = messages
         .iter()
         .find(|m| m["type"] == "CATALOG")
-        .expect("a catalog")["catalog"]["streams"]
-        .as_array()
-        .expect("streams")
-        .iter()
-        .map(|s| {
-            let incremental = s["supported_sync_modes"]
-                .as_array()
-                .is_some_and(|m| m.contains(&json!("incremental")));
-            let mode = if incremental {
-                "incremental"
-            } else {
-                "full_refresh"
-            };
-            json!({"stream": s, "sync_mode": mode, "destination_sync_mode": "append"})
-        })
-        .collect();
-    dir.write_json("catalog.json", &json!({ "streams": streams }))
-        .display()
-        .to_string()
+        .expect("a catalog");
+    configured_catalog(
+        dir,
+        catalog["catalog"]["streams"].as_array().expect("streams"),
+    )
 }
 
 /// What one read says of each stream.

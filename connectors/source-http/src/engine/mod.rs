@@ -10,7 +10,9 @@ use serde_json::Value;
 use crate::error::Error;
 use crate::interpolation::{Jinja, string_repr};
 use crate::partition::StreamSlice;
-use crate::retriever::{Flow, ReadContext, Sink, StreamDefinition, Transport, read_stream};
+use crate::retriever::{
+    Flow, ReadContext, Sink, StreamDefinition, Timeouts, Transport, read_stream,
+};
 use crate::stream::StreamInfo;
 
 pub use output::OutputSink;
@@ -49,8 +51,13 @@ impl Engine {
         })
     }
 
-    /// The catalog: one entry per stream, in the manifest's order.
+    /// The catalog: one entry per stream, in the manifest's order. Every
+    /// stream is built first, as the CDK builds every component to
+    /// discover, so a manifest that cannot be read fails here.
     pub fn discover(&self) -> Result<AirbyteCatalog, Error> {
+        for (info, _) in &self.streams {
+            self.definition(&info.name, &self.config)?;
+        }
         let streams = self
             .streams
             .iter()
@@ -73,11 +80,17 @@ impl Engine {
         }
     }
 
-    fn context(&self, config: Value) -> Result<ReadContext, Error> {
+    /// What a read of `stream` shares: its client has the timeouts of the
+    /// stream's requester (its parents' requests use them too).
+    fn context(&self, config: Value, stream: &StreamDefinition) -> Result<ReadContext, Error> {
+        let timeouts = Timeouts {
+            connect: stream.requester.connect_timeout,
+            read: stream.requester.read_timeout,
+        };
         Ok(ReadContext {
             jinja: Jinja::new(),
             config,
-            transport: Transport::new(self.concurrency() * 2, &self.secrets)?,
+            transport: Transport::new(self.concurrency() * 2, &self.secrets, timeouts)?,
         })
     }
 
@@ -122,18 +135,25 @@ impl Engine {
                 map.insert(k.clone(), v.clone());
             }
         }
-        let cx = self.context(config.clone()).map_err(|e| e.to_string())?;
         for name in names {
             let definition = self.definition(&name, &config).map_err(|e| {
                 format!("Encountered an error while discovering streams. Error: {e}")
             })?;
+            let cx = self
+                .context(config.clone(), &definition)
+                .map_err(|e| e.to_string())?;
             let mut first = FirstRecord;
             if let Err(e) = read_stream(&cx, &definition, None, &mut first).await {
+                // An AirbyteTracedException makes the stream unavailable;
+                // any other exception is an error while checking it.
+                let text = match e {
+                    Error::Traced { .. } => format!("Stream {name} is not available: {e}"),
+                    _ => format!(
+                        "Encountered an error while checking availability of stream {name}. Error: {e}"
+                    ),
+                };
                 let mut message = String::new();
-                string_repr(
-                    &format!("Stream {name} is not available: {e}"),
-                    &mut message,
-                );
+                string_repr(&text, &mut message);
                 return Err(message);
             }
         }
@@ -148,7 +168,7 @@ impl Engine {
         sink: &mut dyn Sink,
     ) -> Result<(), Error> {
         let definition = self.definition(name, &self.config)?;
-        let cx = self.context(self.config.clone())?;
+        let cx = self.context(self.config.clone(), &definition)?;
         read_stream(&cx, &definition, state, sink).await.map(|_| ())
     }
 }

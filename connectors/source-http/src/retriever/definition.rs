@@ -138,12 +138,15 @@ impl StreamDefinition {
     }
 
     /// The substream router whose parents must be read before this
-    /// stream's partitions (directly, or under a grouping router).
+    /// stream's partitions (directly, under a grouping router, or as an
+    /// element of a product of routers).
     pub fn substream_router(&self) -> Option<&SubstreamPartitionRouter> {
         fn find(router: &PartitionRouter) -> Option<&SubstreamPartitionRouter> {
             match router {
                 PartitionRouter::Substream(s) => Some(s),
                 PartitionRouter::Grouping { router, .. } => find(router),
+                // A product reads the parents of its substream element.
+                PartitionRouter::Product(routers) => routers.iter().find_map(find),
                 _ => None,
             }
         }

@@ -8,4 +8,4 @@ mod transport;
 
 pub use definition::StreamDefinition;
 pub use read::{Flow, ReadContext, Sink, no_cursor_state, read_stream};
-pub use transport::{Answer, Fetched, Transport};
+pub use transport::{Answer, Fetched, Timeouts, Transport};

@@ -77,14 +77,31 @@ pub fn read_stream<'a>(
             system_clock(),
         )?;
         let mut partitions = stream.router.partitions();
-        while let Some(partition) = partitions.next(&mut parents)? {
-            for slice in cursor.slices(&cx.jinja, &partition)? {
-                if read_slice(cx, stream, &slice, &mut cursor, sink).await? == Flow::Enough {
-                    return Ok(Value::Null);
+        let read: Result<Flow, Error> = async {
+            while let Some(partition) = partitions.next(&mut parents)? {
+                for slice in cursor.slices(&cx.jinja, &partition)? {
+                    if read_slice(cx, stream, &slice, &mut cursor, sink).await? == Flow::Enough {
+                        return Ok(Flow::Enough);
+                    }
+                    if let Some(state) = cursor.close_slice(&slice)? {
+                        sink.state(state)?;
+                    }
                 }
-                if let Some(state) = cursor.close_slice(&slice)? {
+            }
+            Ok(Flow::More)
+        }
+        .await;
+        match read {
+            Ok(Flow::Enough) => return Ok(Value::Null),
+            Ok(Flow::More) => {}
+            Err(error) => {
+                // As the CDK does, a failed stream still checkpoints what
+                // its closed slices read (mid-sync states are throttled
+                // under a partition router), then fails.
+                if let Ok(state) = cursor.final_state(partitions.stream_state(&parents)) {
                     sink.state(state)?;
                 }
+                return Err(error);
             }
         }
         let final_state = cursor.final_state(partitions.stream_state(&parents))?;

@@ -3,7 +3,10 @@
 //!
 //! The client sends each attempt once ([`HttpClient::send_once`]): within
 //! its timeouts (a stalled server is a `ReadTimeout`, never a hang) and
-//! its bound on requests in flight. The error handler resolves each answer
+//! its bound on requests in flight. The timeouts are the requester's
+//! `connect_timeout_in_seconds` and `read_timeout_in_seconds` ([`Timeouts`]);
+//! where the manifest sets none, the SDK client's (30 s to connect, 2
+//! minutes between two reads), where the CDK would wait forever. The error handler resolves each answer
 //! or transport failure; [`Retrier`] decides the waits.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -61,6 +64,30 @@ pub enum Answer {
     ResetPagination,
 }
 
+/// A requester's timeouts, in seconds (`connect_timeout_in_seconds`,
+/// `read_timeout_in_seconds`); `None` keeps the client's default.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Timeouts {
+    /// The longest wait for a connection.
+    pub connect: Option<f64>,
+    /// The longest wait for the next bytes of the answer (not for the
+    /// whole answer: a large body that keeps coming is read to its end).
+    pub read: Option<f64>,
+}
+
+impl Timeouts {
+    /// A timeout as a duration; one that is not a positive number of
+    /// seconds is a config error (urllib3 refuses it too).
+    fn duration(seconds: f64, key: &str) -> Result<Duration, Error> {
+        match Duration::try_from_secs_f64(seconds) {
+            Ok(d) if !d.is_zero() => Ok(d),
+            _ => Err(Error::Manifest(format!(
+                "HttpRequester.{key} must be a positive number of seconds, not {seconds}"
+            ))),
+        }
+    }
+}
+
 /// The HTTP side of a sync: one client for every stream.
 #[derive(Clone)]
 pub struct Transport {
@@ -68,9 +95,21 @@ pub struct Transport {
 }
 
 impl Transport {
-    /// A client with the CDK's timeouts, at most `in_flight` requests at
-    /// once, masking `secrets` in its errors.
-    pub fn new(in_flight: usize, secrets: &[String]) -> Result<Transport, Error> {
+    /// A client with `timeouts`, at most `in_flight` requests at once,
+    /// masking `secrets` in its errors.
+    ///
+    /// ```
+    /// use source_http::retriever::{Timeouts, Transport};
+    /// let timeouts = Timeouts { connect: None, read: Some(2.5) };
+    /// assert!(Transport::new(1, &[], timeouts).is_ok());
+    /// let zero = Timeouts { connect: Some(0.0), read: None };
+    /// assert!(Transport::new(1, &[], zero).is_err());
+    /// ```
+    pub fn new(
+        in_flight: usize,
+        secrets: &[String],
+        timeouts: Timeouts,
+    ) -> Result<Transport, Error> {
         let mut builder = HttpClient::builder()
             .max_in_flight(in_flight.max(1))
             .retry(RetryPolicy::none())
@@ -78,6 +117,13 @@ impl Transport {
                 "airbyte-rs-source-http/",
                 env!("CARGO_PKG_VERSION")
             ));
+        if let Some(seconds) = timeouts.connect {
+            builder =
+                builder.connect_timeout(Timeouts::duration(seconds, "connect_timeout_in_seconds")?);
+        }
+        if let Some(seconds) = timeouts.read {
+            builder = builder.read_timeout(Timeouts::duration(seconds, "read_timeout_in_seconds")?);
+        }
         for secret in secrets {
             builder = builder.secret(secret.clone());
         }
@@ -87,7 +133,8 @@ impl Transport {
 
     /// Sends `parts` until the error handler is satisfied: the answer, or
     /// the error the CDK raises (a FAIL, retries exhausted, a wait refused).
-    /// `rate_limited` is called before each wait for a 429 or RATE_LIMITED.
+    /// `rate_limited` is called for each 429 or RATE_LIMITED answer, before
+    /// its wait (or the error that ends the retries).
     pub async fn send(
         &self,
         parts: &RequestParts,
@@ -157,16 +204,16 @@ impl Transport {
                 ResponseAction::Retry
                 | ResponseAction::RateLimited
                 | ResponseAction::RefreshTokenThenRetry => {
+                    // Each rate-limited answer is told before its wait is
+                    // asked for, the last one too (as the CDK prints it).
+                    if resolution.action == ResponseAction::RateLimited || status == Some(429) {
+                        rate_limited()?;
+                    }
                     let wait = handler.wait(outcome, retrier.sends(), jinja, config, now())?;
                     let failure = Failure::of(&resolution, wait);
                     match retrier.after_failure(failure) {
                         Retry::GiveUp => return Err(exhausted_error(&resolution, status, &url)),
                         Retry::Wait(seconds) => {
-                            if resolution.action == ResponseAction::RateLimited
-                                || status == Some(429)
-                            {
-                                rate_limited()?;
-                            }
                             if let Failure::UserDefined(_) = failure {
                                 tracing::info!("{}", user_wait_log(status, seconds));
                             } else {

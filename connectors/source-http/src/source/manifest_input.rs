@@ -130,3 +130,65 @@ fn custom_code_refused() -> Error {
         "this manifest needs custom Python components (components.py), which source-http cannot run: only declarative components are supported".into(),
     )
 }
+
+/// Refuses a manifest with a custom component (a `Custom…` type with a
+/// `class_name`) in its streams, check or spec, as SDM refuses custom code
+/// (its definitions may hold unused ones, as the CDK's schema allows).
+///
+/// ```
+/// use serde_json::json;
+/// use source_http::source::refuse_custom_components;
+/// let custom = json!({"streams": [{"retriever": {"record_selector": {"extractor":
+///     {"type": "CustomRecordExtractor", "class_name": "source_x.components.Ex"}}}}]});
+/// let error = refuse_custom_components(&custom).unwrap_err().to_string();
+/// assert!(error.contains("streams.0.retriever.record_selector.extractor"), "{error}");
+/// assert!(refuse_custom_components(&json!({"definitions": custom, "streams": []})).is_ok());
+/// ```
+pub fn refuse_custom_components(manifest: &Value) -> Result<(), Error> {
+    fn find(value: &Value, path: &mut Vec<String>) -> Option<(String, String)> {
+        match value {
+            Value::Object(map) => {
+                if let (Some(Value::String(kind)), Some(class)) =
+                    (map.get("type"), map.get("class_name"))
+                    && kind.starts_with("Custom")
+                {
+                    return Some((kind.clone(), crate::interpolation::python_str(class)));
+                }
+                map.iter().find_map(|(key, child)| {
+                    path.push(key.clone());
+                    let found = find(child, path);
+                    found.or_else(|| {
+                        path.pop();
+                        None
+                    })
+                })
+            }
+            Value::Array(items) => items.iter().enumerate().find_map(|(i, child)| {
+                path.push(i.to_string());
+                let found = find(child, path);
+                found.or_else(|| {
+                    path.pop();
+                    None
+                })
+            }),
+            _ => None,
+        }
+    }
+    let Value::Object(root) = manifest else {
+        return Ok(());
+    };
+    for (key, value) in root {
+        if key == "definitions" || key == "schemas" || key == "metadata" {
+            continue;
+        }
+        let mut path = vec![key.clone()];
+        if let Some((kind, class)) = find(value, &mut path) {
+            return Err(Error::Manifest(format!(
+                "{} (the {kind} at {} is class {class})",
+                custom_code_refused(),
+                path.join(".")
+            )));
+        }
+    }
+    Ok(())
+}

@@ -9,6 +9,7 @@ mod spec;
 
 pub use manifest_input::{
     ExtraArgs, INJECTED_COMPONENTS, INJECTED_MANIFEST, LOCAL_MANIFEST_PATH, ManifestInput,
+    refuse_custom_components,
 };
 pub use spec::{generic_spec, manifest_spec};
 
@@ -21,6 +22,7 @@ use serde_json::Value;
 
 use crate::engine::{Engine, OutputSink};
 use crate::error::Error;
+use crate::requester::{quote, quote_plus};
 
 /// Runs a declarative manifest as `source-declarative-manifest` does.
 pub struct ManifestSource {
@@ -53,6 +55,7 @@ impl ManifestSource {
             .as_ref()
             .map_err(|e| Error::Manifest(e.clone()))?;
         let manifest = input.manifest(config)?;
+        refuse_custom_components(&manifest)?;
         if let Ok(spec) = manifest_spec(&manifest) {
             let mut checked = config.clone();
             if let Value::Object(map) = &mut checked {
@@ -84,7 +87,12 @@ impl Source for ManifestSource {
             Ok(ManifestInput::Remote {
                 path_manifest: Some(_),
             }) => Some(generic_spec(false)),
-            _ => Some(generic_spec(true)),
+            Ok(ManifestInput::Remote {
+                path_manifest: None,
+            }) => Some(generic_spec(true)),
+            // The manifest did not load: its error is the command's, not
+            // a config that lacks the injected manifest.
+            Err(_) => Some(generic_spec(false)),
         }
     }
 
@@ -93,10 +101,10 @@ impl Source for ManifestSource {
             return Vec::new();
         };
         match input.manifest(config).and_then(|m| manifest_spec(&m)) {
-            Ok(spec) => airbyte_sdk::spec::secret_values(
+            Ok(spec) => with_url_encodings(airbyte_sdk::spec::secret_values(
                 &Value::Object(spec.connection_specification.to_map()),
                 config,
-            ),
+            )),
             Err(_) => Vec::new(),
         }
     }
@@ -121,12 +129,55 @@ impl Source for ManifestSource {
         let engine = self.engine(config)?;
         let state = state.map(|s| Value::Object(s.to_map()));
         let mut sink = OutputSink::new(out);
-        Ok(engine
-            .read(&stream.stream.name, state.as_ref(), &mut sink)
-            .await?)
+        let name = &stream.stream.name;
+        engine
+            .read(name, state.as_ref(), &mut sink)
+            .await
+            .map_err(|e| stream_error(name, e))
     }
 
     fn max_concurrent_streams(&self) -> usize {
         2
     }
+}
+
+/// A stream's error as the CDK reports it: an exception it does not
+/// expect (a request Python refuses to build) is "An unexpected error
+/// occurred in stream s: <its class>", with its `str()` for the logs.
+fn stream_error(name: &str, error: Error) -> airbyte_sdk::Error {
+    match error {
+        Error::Request { kind, message } => airbyte_sdk::Error::system(format!(
+            "An unexpected error occurred in stream {name}: {kind}"
+        ))
+        .with_source(message),
+        other => other.into(),
+    }
+}
+
+/// The secrets, and each as a URL shows it once encoded: in a query
+/// (`quote_plus`, as requests encodes parameters), in a path (requests'
+/// `requote_uri`) and fully quoted. Messages name the URLs of requests,
+/// so a secret in a URL must be masked in these forms too.
+///
+/// ```
+/// # use source_http::source::with_url_encodings;
+/// let forms = with_url_encodings(vec!["a/b c".into(), "plain".into()]);
+/// assert_eq!(forms, ["a/b c", "a%2Fb+c", "a%2Fb%20c", "a/b%20c", "plain"]);
+/// ```
+pub fn with_url_encodings(secrets: Vec<String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(secrets.len());
+    for secret in secrets {
+        let forms = [
+            quote_plus(&secret),
+            quote(&secret, ""),
+            quote(&secret, "!#$%&'()*+,/:;=?@[]~"),
+        ];
+        out.push(secret);
+        for form in forms {
+            if !out.contains(&form) {
+                out.push(form);
+            }
+        }
+    }
+    out
 }

@@ -2,10 +2,12 @@
 //! engines run on the same manifest: Airbyte's `source-declarative-manifest`
 //! and ours.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+use airbyte_sdk::testkit::TestDir;
 use serde_json::Value;
 
 /// A running fixture server; stopped when dropped.
@@ -18,14 +20,22 @@ pub struct FixtureServer {
 impl FixtureServer {
     /// Starts the server with these extra arguments (`--token T`...).
     pub fn start(args: &[&str]) -> FixtureServer {
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/server.py");
+        FixtureServer::start_script("server.py", args)
+    }
+
+    /// Starts `tests/fixtures/<script>` with these arguments; it prints
+    /// `PORT <n>` first, as server.py does.
+    pub fn start_script(script: &str, args: &[&str]) -> FixtureServer {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(script);
         let mut child = Command::new(super::python())
-            .arg(script)
+            .arg(path)
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .expect("start the fixture server (tests/fixtures/server.py)");
+            .unwrap_or_else(|e| panic!("start the fixture server tests/fixtures/{script}: {e}"));
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
         BufReader::new(stdout)
@@ -39,6 +49,27 @@ impl FixtureServer {
             child,
             base_url: format!("http://127.0.0.1:{port}"),
         }
+    }
+
+    /// The JSON body of `GET <path>` on the server (one request, no
+    /// keep-alive), e.g. the `/__stats` of tests/fixtures/real_apis.py.
+    pub fn get_json(&self, path: &str) -> Value {
+        let address = self.base_url.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(address).expect("connect to the fixture server");
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+        )
+        .expect("send the request");
+        let mut response = String::new();
+        stream
+            .read_to_string(&mut response)
+            .expect("read the response");
+        let (head, body) = response
+            .split_once("\r\n\r\n")
+            .unwrap_or_else(|| panic!("no HTTP response: {response:?}"));
+        assert!(head.starts_with("HTTP/1.1 200"), "GET {path}: {head}");
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("GET {path}: {e}: {body}"))
     }
 }
 
@@ -80,6 +111,35 @@ pub fn run(engine: &Path, args: &[&str]) -> (Vec<Value>, i32) {
         .filter(|m| m["type"] != "LOG")
         .collect();
     (messages, out.status.code().unwrap_or(-1))
+}
+
+/// Whether a discovered stream can be read incrementally.
+pub fn supports_incremental(stream: &Value) -> bool {
+    stream["supported_sync_modes"]
+        .as_array()
+        .is_some_and(|m| m.iter().any(|m| m == "incremental"))
+}
+
+/// A configured catalog of these discovered `streams`, each incremental
+/// where it can be, written in `dir`; its path.
+pub fn configured_catalog<'a>(
+    dir: &TestDir,
+    streams: impl IntoIterator<Item = &'a Value>,
+) -> String {
+    let streams: Vec<Value> = streams
+        .into_iter()
+        .map(|s| {
+            let mode = if supports_incremental(s) {
+                "incremental"
+            } else {
+                "full_refresh"
+            };
+            serde_json::json!({"stream": s, "sync_mode": mode, "destination_sync_mode": "append"})
+        })
+        .collect();
+    dir.write_json("catalog.json", &serde_json::json!({ "streams": streams }))
+        .display()
+        .to_string()
 }
 
 /// The manifest file `name` of tests/manifests.
