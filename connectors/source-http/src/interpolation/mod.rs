@@ -10,7 +10,7 @@ mod python_str;
 
 pub use jinja::{Jinja, PyDateTime, ValidTypes};
 pub use literal::literal_eval;
-pub use python_str::{float_repr, python_str, string_repr};
+pub use python_str::{float_repr, json_string, python_str, string_repr};
 
 use serde_json::Value;
 

@@ -172,6 +172,38 @@ fn printable(c: char) -> bool {
     )
 }
 
+/// A JSON string as Python's `json.dumps` writes it (`ensure_ascii`):
+/// everything outside space to `~` escaped, as `\uXXXX` (UTF-16) unless
+/// it has a short escape.
+///
+/// ```
+/// let mut out = String::new();
+/// source_http::interpolation::json_string("é\u{7f}\"", &mut out);
+/// assert_eq!(out, r#""\u00e9\u007f\"""#);
+/// ```
+pub fn json_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

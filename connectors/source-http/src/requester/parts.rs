@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::prepare::{check_header, latin1, urlencode};
 use crate::error::Error;
-use crate::interpolation::{float_repr, python_str};
+use crate::interpolation::{float_repr, json_string, python_str};
 
 /// The request's method (the manifest schema allows these two).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,7 +167,7 @@ fn dump(value: &Value, out: &mut String) {
             Some(f) if n.is_f64() => out.push_str(&float_repr(f)),
             _ => out.push_str(&n.to_string()),
         },
-        Value::String(s) => dump_str(s, out),
+        Value::String(s) => json_string(s, out),
         Value::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
@@ -184,34 +184,11 @@ fn dump(value: &Value, out: &mut String) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                dump_str(k, out);
+                json_string(k, out);
                 out.push_str(": ");
                 dump(v, out);
             }
             out.push('}');
         }
     }
-}
-
-fn dump_str(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }

@@ -4,7 +4,7 @@
 use minijinja::value::{Value, ValueKind};
 
 use super::objects::PyDateTime;
-use crate::interpolation::{float_repr, string_repr};
+use crate::interpolation::{float_repr, json_string, string_repr};
 
 /// Python's `str()` of a template value; undefined prints as nothing.
 pub fn python_str(value: &Value) -> String {
@@ -93,27 +93,4 @@ fn dumps(value: &Value, out: &mut String) {
         }
         _ => json_string(&python_str(value), out),
     }
-}
-
-fn json_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || (c as u32) > 0x7f => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
