@@ -230,7 +230,11 @@ async fn read_slice(
             let bodies = decode_json(&fetched.body);
             let extracted = stream.extractor.extract_bodies(&bodies, jinja, config)?;
             let extracted_count = extracted.len();
-            let mut filter_context = context.jinja(&Map::new());
+            // The filter's context, built once a page: only the record changes.
+            let mut filter_context = match &stream.record_filter {
+                Some((_, parameters)) => context.jinja(parameters),
+                None => Map::new(),
+            };
             let mut emitted = 0usize;
             // The last record emitted: only it is kept (for the paginator),
             // and each record is handed on one step late.
@@ -246,9 +250,8 @@ async fn read_slice(
                         &slice_value,
                     )?;
                 }
-                if let Some((condition, parameters)) = &stream.record_filter {
+                if let Some((condition, _)) = &stream.record_filter {
                     filter_context.insert("record".into(), record.clone());
-                    filter_context.insert("parameters".into(), Value::Object(parameters.clone()));
                     if !jinja.boolean(condition, &filter_context)? {
                         continue;
                     }
