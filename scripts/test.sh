@@ -39,6 +39,15 @@ fi
 status=0
 echo "== cargo test --release"
 cargo test --locked --release --workspace --no-fail-fast || status=1
+echo "== the README's second example: scripts/run-meter-readings.sh, then a week later"
+if scripts/run-meter-readings.sh && scripts/run-meter-readings.sh --days 21 | tee .cache/meter-readings/later.log; then
+    # The second run moves only the new week, and the tables hold 21 days.
+    grep -Eq 'electricity_readings +\| +6048 +\| +3 ' .cache/meter-readings/later.log &&
+        grep -Eq 'gas_readings +\| +1008 +\| +2 ' .cache/meter-readings/later.log ||
+        { echo "the meter-readings example did not leave 21 days of readings" >&2; status=1; }
+else
+    status=1
+fi
 echo "== Airbyte's standard tests (airbyte-cdk 7.39.1, pytest) against every image"
 if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
     scripts/standard-tests.sh || status=1
