@@ -126,3 +126,26 @@ fn source_http_image() {
         source_http_suites(None);
     }
 }
+
+/// source-http's suites on manifests modeled on real manifest-only
+/// connectors (`connectors/source-http/acceptance/<name>/`: PagerDuty's and
+/// Sentry's), each against a stand-in API of its own.
+fn source_http_real_suites(connector: impl Fn() -> Option<Connector>) {
+    for name in ["pagerduty", "sentry"] {
+        let server = FixtureServer::start_real();
+        let copy = server.acceptance_copy(name);
+        suites_in(copy.path(), connector());
+    }
+}
+
+#[test]
+fn source_http_real_manifests_binary() {
+    source_http_real_suites(|| Some(Connector::Binary(binary("source-http"))));
+}
+
+#[test]
+fn source_http_real_manifests_image() {
+    if docker_available() {
+        source_http_real_suites(|| None);
+    }
+}

@@ -70,6 +70,55 @@ impl FixtureServer {
         }
     }
 
+    /// Starts the stand-in APIs of source-http's manifests modeled on real
+    /// connectors (`tests/fixtures/real_apis.py`, its default token), for
+    /// the suites of `connectors/source-http/acceptance/<name>/`, whose
+    /// configs name `http://127.0.0.1:54381`.
+    pub fn start_real() -> FixtureServer {
+        let script = connector_dir().join("tests/fixtures/real_apis.py");
+        let mut child = Command::new("python3")
+            .arg(&script)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start python3 {}: {e}", script.display()));
+        let mut line = String::new();
+        let read =
+            BufReader::new(child.stdout.take().expect("the server's stdout")).read_line(&mut line);
+        let Some(port) = line.trim().strip_prefix("PORT ").map(str::to_owned) else {
+            let _ = child.kill();
+            panic!(
+                "{} printed {line:?} ({read:?}), not `PORT <n>`",
+                script.display()
+            );
+        };
+        FixtureServer {
+            child,
+            base_url: format!("http://127.0.0.1:{port}"),
+            config_url: "http://127.0.0.1:54381".to_owned(),
+        }
+    }
+
+    /// `connectors/source-http/acceptance/<name>/` (its
+    /// `acceptance-test-config.yml` and `integration_tests/`) and the
+    /// connector's `metadata.yaml` (the image's labels are checked against
+    /// it), copied into a temp folder with every occurrence of the configs'
+    /// URL replaced by this server's.
+    pub fn acceptance_copy(&self, name: &str) -> TestDir {
+        let dir = TestDir::new(&format!("source-http-acceptance-{name}"));
+        let source = connector_dir().join("acceptance").join(name);
+        self.copy_mapped(&source.join("acceptance-test-config.yml"), dir.path());
+        self.copy_mapped(&connector_dir().join("metadata.yaml"), dir.path());
+        let tests = dir.path().join("integration_tests");
+        std::fs::create_dir(&tests).expect("integration_tests in the copy");
+        for entry in std::fs::read_dir(source.join("integration_tests")).expect("integration_tests")
+        {
+            self.copy_mapped(&entry.expect("a directory entry").path(), &tests);
+        }
+        dir
+    }
+
     /// The connector's `acceptance-test-config.yml`, `metadata.yaml` and
     /// `integration_tests/`, copied into a temp folder with every occurrence
     /// of the configs' URL replaced by this server's.
