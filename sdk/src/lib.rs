@@ -104,7 +104,7 @@ pub use error::{BoxError, Error};
 
 /// `Result<T, airbyte_sdk::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-pub use mask::{MASK, Masker};
+pub use mask::{MASK, Masker, mask_also};
 pub use secret::Secret;
 pub use source::Source;
 pub use spec_options::SpecOptions;

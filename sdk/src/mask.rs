@@ -1,7 +1,7 @@
 //! Secret masking: the values of `airbyte_secret` fields never leave the process.
 
 use std::borrow::Cow;
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Mutex, Once, RwLock};
 
 /// What a secret is replaced with.
 pub const MASK: &str = "**********";
@@ -35,15 +35,19 @@ impl Masker {
         Masker { patterns }
     }
 
-    /// Whether there is nothing to mask.
+    /// Whether there is nothing to mask (neither its secrets nor any
+    /// given to [`mask_also`]).
     pub fn is_empty(&self) -> bool {
-        self.patterns.is_empty()
+        self.patterns.is_empty() && LEARNED.read().map_or(true, |l| l.is_empty())
     }
 
-    /// `text` with every secret replaced by [`MASK`].
+    /// `text` with every secret replaced by [`MASK`]: its own, then those
+    /// given to [`mask_also`].
     pub fn mask<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = Cow::Borrowed(text);
-        for pattern in &self.patterns {
+        let learned = LEARNED.read();
+        let learned = learned.as_deref().map(Vec::as_slice).unwrap_or_default();
+        for pattern in self.patterns.iter().chain(learned) {
             if out.contains(pattern.as_str()) {
                 out = Cow::Owned(out.replace(pattern.as_str(), MASK));
             }
@@ -57,6 +61,40 @@ impl Masker {
             *text = masked;
         }
     }
+}
+
+/// Secrets learned while the connector runs (the tokens an API hands
+/// out), masked by every [`Masker`] of the process.
+static LEARNED: RwLock<Vec<String>> = RwLock::new(Vec::new());
+
+/// Masks `secret` from now on in everything every [`Masker`] masks (LOG,
+/// TRACE and CONNECTION_STATUS messages, HTTP errors): for secrets known
+/// only at run time, such as an access token a refresh returned. Empty
+/// values are ignored.
+///
+/// ```
+/// use airbyte_sdk::{mask_also, Masker};
+/// let masker = Masker::new(Vec::new());
+/// mask_also("tok-learned-7");
+/// assert!(!masker.is_empty());
+/// assert_eq!(masker.mask("Bearer tok-learned-7"), "Bearer **********");
+/// ```
+pub fn mask_also(secret: impl Into<String>) {
+    let secret = secret.into();
+    if secret.is_empty() {
+        return;
+    }
+    let Ok(mut learned) = LEARNED.write() else {
+        return;
+    };
+    let once = json_escaped(&secret);
+    let twice = json_escaped(&once);
+    for pattern in [secret, once, twice] {
+        if !learned.contains(&pattern) {
+            learned.push(pattern);
+        }
+    }
+    learned.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
 }
 
 fn json_escaped(s: &str) -> String {

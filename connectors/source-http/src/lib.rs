@@ -10,12 +10,15 @@
 
 pub mod auth;
 pub mod datetime;
+pub mod decoder;
+pub mod dynamic;
 pub mod engine;
 mod error;
 pub mod interpolation;
 pub mod manifest;
 pub mod records;
 pub mod retriever;
+pub mod schema;
 pub mod source;
 pub mod stream;
 

@@ -13,6 +13,10 @@
 //! compared: the CDK emits a full-refresh stream's final state after its
 //! COMPLETE status, and a stream without records has no RUNNING status
 //! there (ours: the state before COMPLETE, after a RUNNING).
+//!
+//! Each read and each check must also have sent the same requests, as the
+//! servers logged them: per slice in the same order, and as multisets
+//! across slices (tests/common/requests.rs).
 
 mod common;
 
@@ -20,9 +24,15 @@ use std::collections::BTreeMap;
 
 use airbyte_sdk::testkit::TestDir;
 use common::fixture::{FixtureServer, configured_catalog, manifest, ours, run, sdm};
+use common::requests::assert_same_requests;
 use serde_json::{Value, json};
 
 const TOKEN: &str = "tok-Secret-1";
+
+/// The path of the one parent stream (`users`), whose responses SDM caches.
+fn cached() -> Vec<String> {
+    vec!["/v1/users".to_owned()]
+}
 
 /// A config for `server`, written in `dir`.
 fn config(dir: &TestDir, name: &str, server: &FixtureServer, token: &str) -> String {
@@ -130,6 +140,8 @@ fn read_both(
     let our_config = config(&dir, "ours.json", &ours_server, TOKEN);
     let catalog = catalog(&dir, &path, &their_config);
     let state = state.map(|s| dir.write_json("state.json", s).display().to_string());
+    // Discover's requests (none) are not compared.
+    theirs_server.requests();
     let read = |engine: &std::path::Path, config: &str| {
         let mut args = vec![
             "read",
@@ -151,7 +163,14 @@ fn read_both(
         );
         by_stream(&messages)
     };
-    (read(&sdm(), &their_config), read(&ours(), &our_config))
+    let reads = (read(&sdm(), &their_config), read(&ours(), &our_config));
+    assert_same_requests(
+        &format!("{manifest_name}, read"),
+        &theirs_server.requests(),
+        &ours_server.requests(),
+        &cached(),
+    );
+    reads
 }
 
 fn assert_same(theirs: &BTreeMap<String, StreamRead>, mine: &BTreeMap<String, StreamRead>) {
@@ -199,12 +218,20 @@ fn discover_and_check_agree() {
         let (mine, code) = run(&ours(), &args);
         assert_eq!(code, 0, "{mine:#?}");
         assert_eq!(mine, theirs, "{name}");
+        server.requests();
         for token in [TOKEN, "wrong"] {
             let checked = config(&dir, "check.json", &server, token);
             let args = ["check", "--manifest-path", &path, "--config", &checked];
             let (theirs, _) = run(&sdm(), &args);
+            let their_requests = server.requests();
             let (mine, code) = run(&ours(), &args);
             assert_eq!(code, 0, "{mine:#?}");
+            assert_same_requests(
+                &format!("{name}, check with token {token}"),
+                &their_requests,
+                &server.requests(),
+                &cached(),
+            );
             let status = |m: &[Value]| {
                 m.iter()
                     .find(|m| m["type"] == "CONNECTION_STATUS")

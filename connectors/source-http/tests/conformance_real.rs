@@ -16,373 +16,26 @@
 //! the stream's error traces; and the exit codes. Both servers must have
 //! answered the same injected failures, which are pinned, as are the
 //! record counts, so that a manifest that both engines read wrongly in the
-//! same way still fails here.
+//! same way still fails here. Each discover, read and check must also have
+//! sent the same requests, as the servers logged them: per slice in the
+//! same order, and as multisets across slices (tests/common/requests.rs).
 //!
-//! The engine's gaps found here are tests of their own at the end,
-//! `#[ignore]`d until source-http has the feature (run them with
-//! `--ignored`): a `partition_router` written as a list that holds a
-//! SubstreamPartitionRouter (getlago's `customer_usage` is left out of its
-//! reads for it, and k6-cloud is only there); for a stream that fails, the
-//! CDK's final state of it and its closing "did not sync successfully"
-//! trace (not compared in secoda's test); `stream_slice.extra_fields` in
-//! templates; `schema_normalization: Default` and OAuthAuthenticator
-//! (airtable's manifest leaves the one out and selects the Bearer token).
+//! A failed stream is compared as the others are (its final state too),
+//! and so are the failure types of the traces that name no stream (the
+//! CDK's closing "did not sync successfully" error).
+//!
+//! The cases are here; how they run and compare is conformance_real/harness.rs.
+//!
+//! Airtable's manifest leaves out its `schema_normalization: Default` and
+//! selects the Bearer branch of its SelectiveAuthenticator; two tests at
+//! the end put the one back and select the OAuth branch.
 
 mod common;
+#[path = "conformance_real/harness.rs"]
+mod harness;
 
-use std::collections::BTreeMap;
-use std::path::Path;
-
-use airbyte_sdk::testkit::TestDir;
-use common::fixture::{
-    FixtureServer, configured_catalog, manifest, ours, run, sdm, supports_incremental,
-};
+use harness::{Case, Read, TOKEN, assert_counts, conform};
 use serde_json::{Value, json};
-
-const TOKEN: &str = "tok-Real-1";
-
-/// One manifest of tests/manifests/real and how to run it.
-struct Case {
-    /// `<name>.yaml`, whose API real_apis.py serves under `/<name>/`.
-    name: &'static str,
-    /// The config for an API at `base` (`http://127.0.0.1:<port>/<name>`).
-    config: fn(&str) -> Value,
-    /// The config key and value that make `check` fail (or, for xkcd, not).
-    bad: (&'static str, Value),
-    /// Streams left out of the reads (each for an engine gap named above).
-    skipped: &'static [&'static str],
-    /// Text to insert into the manifest after the first `.0`, for the gaps.
-    edit: Option<(&'static str, &'static str)>,
-}
-
-impl Case {
-    fn new(name: &'static str, config: fn(&str) -> Value, bad: (&'static str, Value)) -> Case {
-        Case {
-            name,
-            config,
-            bad,
-            skipped: &[],
-            edit: None,
-        }
-    }
-
-    fn skipping(self, skipped: &'static [&'static str]) -> Case {
-        Case { skipped, ..self }
-    }
-
-    fn inserting(self, after: &'static str, text: &'static str) -> Case {
-        Case {
-            edit: Some((after, text)),
-            ..self
-        }
-    }
-
-    /// The manifest's path (in `dir` if edited).
-    fn path(&self, dir: &TestDir) -> String {
-        let path = manifest(&format!("real/{}.yaml", self.name));
-        let Some((after, insert)) = self.edit else {
-            return path;
-        };
-        let text = std::fs::read_to_string(&path).expect("the manifest");
-        let at = text.find(after).expect("the text to insert after") + after.len();
-        let edited = format!("{}{insert}{}", &text[..at], &text[at..]);
-        dir.write_text("manifest.yaml", &edited)
-            .display()
-            .to_string()
-    }
-}
-
-/// What one read says of one stream.
-#[derive(Debug, Default, PartialEq)]
-struct StreamRead {
-    records: Vec<String>,
-    final_state: Option<Value>,
-    counted: f64,
-    first_status: Option<String>,
-    last_status: Option<String>,
-    rate_limited: usize,
-    /// `(failure_type, message)` of the stream's error traces.
-    errors: Vec<(String, String)>,
-}
-
-/// What one read says, by stream.
-#[derive(Debug)]
-struct Read {
-    streams: BTreeMap<String, StreamRead>,
-    /// The last state of each stream, as it came (an AirbyteStateMessage).
-    states: BTreeMap<String, Value>,
-    /// The failure types of the error traces that name no stream.
-    closing_errors: Vec<String>,
-    code: i32,
-}
-
-impl Read {
-    fn records(&self, stream: &str) -> usize {
-        self.streams.get(stream).map_or(0, |s| s.records.len())
-    }
-
-    fn state(&self, stream: &str) -> &Value {
-        self.streams
-            .get(stream)
-            .and_then(|s| s.final_state.as_ref())
-            .unwrap_or(&Value::Null)
-    }
-}
-
-/// `state` without the `lookback_window`s of per-partition states (at the
-/// top and in the parents' states): the sync's duration, in seconds.
-fn without_lookback(state: &Value) -> Value {
-    let mut state = state.clone();
-    fn strip(value: &mut Value) {
-        if let Value::Object(map) = value {
-            map.remove("lookback_window");
-            if let Some(Value::Object(parents)) = map.get_mut("parent_state") {
-                parents.values_mut().for_each(strip);
-            }
-        }
-    }
-    strip(&mut state);
-    state
-}
-
-fn parse_read(messages: &[Value], code: i32) -> Read {
-    let mut read = Read {
-        streams: BTreeMap::new(),
-        states: BTreeMap::new(),
-        closing_errors: Vec::new(),
-        code,
-    };
-    let name = |v: &Value| v.as_str().expect("a stream name").to_owned();
-    for m in messages {
-        match m["type"].as_str() {
-            Some("RECORD") => {
-                let stream = name(&m["record"]["stream"]);
-                let data = m["record"]["data"].to_string();
-                read.streams.entry(stream).or_default().records.push(data);
-            }
-            Some("STATE") => {
-                let stream = name(&m["state"]["stream"]["stream_descriptor"]["name"]);
-                let entry = read.streams.entry(stream.clone()).or_default();
-                entry.final_state = Some(without_lookback(&m["state"]["stream"]["stream_state"]));
-                entry.counted += m["state"]["sourceStats"]["recordCount"]
-                    .as_f64()
-                    .unwrap_or(0.0);
-                read.states.insert(stream, m["state"].clone());
-            }
-            Some("TRACE") if m["trace"]["type"] == "STREAM_STATUS" => {
-                let status = &m["trace"]["stream_status"];
-                let entry = read
-                    .streams
-                    .entry(name(&status["stream_descriptor"]["name"]))
-                    .or_default();
-                let text = status["status"].as_str().unwrap_or("").to_owned();
-                entry.first_status.get_or_insert_with(|| text.clone());
-                entry.last_status = Some(text);
-                if status["reasons"][0]["type"] == "RATE_LIMITED" {
-                    entry.rate_limited += 1;
-                }
-            }
-            Some("TRACE") if m["trace"]["type"] == "ERROR" => {
-                let error = &m["trace"]["error"];
-                let failure_type = error["failure_type"].as_str().unwrap_or("").to_owned();
-                match error["stream_descriptor"]["name"].as_str() {
-                    Some(stream) => {
-                        let entry = read.streams.entry(stream.to_owned()).or_default();
-                        let message = error["message"].as_str().unwrap_or("").to_owned();
-                        entry.errors.push((failure_type, message));
-                    }
-                    // The CDK's closing trace (not compared: see above).
-                    None => read.closing_errors.push(failure_type),
-                }
-            }
-            _ => {}
-        }
-    }
-    for stream in read.streams.values_mut() {
-        stream.records.sort();
-    }
-    read
-}
-
-/// `theirs` and `mine` agree on everything compared (see the module's doc).
-fn assert_same(case: &Case, theirs: &Read, mine: &Read) {
-    let name = case.name;
-    assert_eq!(mine.code, theirs.code, "{name}: exit codes");
-    assert_eq!(
-        mine.streams.keys().collect::<Vec<_>>(),
-        theirs.streams.keys().collect::<Vec<_>>(),
-        "{name}: the streams read"
-    );
-    for (stream, their) in &theirs.streams {
-        let my = &mine.streams[stream];
-        let what = format!("{name}, stream {stream}");
-        assert_eq!(my.records, their.records, "{what}: records");
-        assert_eq!(my.first_status, their.first_status, "{what}: first status");
-        assert_eq!(my.last_status, their.last_status, "{what}: last status");
-        assert_eq!(my.rate_limited, their.rate_limited, "{what}: RATE_LIMITED");
-        assert_eq!(my.errors, their.errors, "{what}: error traces");
-        // The CDK also states a failed stream (not compared: see above).
-        if their.last_status.as_deref() != Some("INCOMPLETE") {
-            assert_eq!(my.final_state, their.final_state, "{what}: final state");
-            assert_eq!(my.counted, their.counted, "{what}: records counted");
-        }
-    }
-}
-
-/// The two engines' runs of one case, each on its own server.
-struct Runs {
-    first: (Read, Read),
-    second: Option<(Read, Read)>,
-    /// What the servers injected, by key (the same on both).
-    injected: Value,
-}
-
-/// `f(0)` (SDM's side) and `f(1)` (ours), side by side: each has its own
-/// server, and the retries' waits then overlap.
-fn both<T: Send>(f: impl Fn(usize) -> T + Sync) -> [T; 2] {
-    std::thread::scope(|scope| {
-        let theirs = scope.spawn(|| f(0));
-        let mine = f(1);
-        [
-            theirs.join().expect("SDM's side (its panic is above)"),
-            mine,
-        ]
-    })
-}
-
-/// Runs `case` with both engines (see the module's doc) and asserts that
-/// they agree; the reads, for the caller's own assertions.
-fn conform(case: &Case, include_skipped: bool) -> Runs {
-    let dir = TestDir::new(&format!("conformance-real-{}", case.name));
-    let path = case.path(&dir);
-    let servers = both(|_| FixtureServer::start_script("real_apis.py", &["--token", TOKEN]));
-    let engines = [sdm(), ours()];
-    let configs = both(|i| {
-        let config = (case.config)(&format!("{}/{}", servers[i].base_url, case.name));
-        let file = dir.write_json(&format!("config-{i}.json"), &config);
-        file.display().to_string()
-    });
-
-    let discovered = both(|i| {
-        let args = [
-            "discover",
-            "--manifest-path",
-            &path,
-            "--config",
-            &configs[i],
-        ];
-        let (messages, code) = run(&engines[i], &args);
-        let engine = engines[i].display();
-        assert_eq!(code, 0, "{}: {engine}: {messages:#?}", case.name);
-        messages
-            .into_iter()
-            .find(|m| m["type"] == "CATALOG")
-            .expect("a catalog")
-    });
-    assert_eq!(discovered[1], discovered[0], "{}: catalogs", case.name);
-    let catalog = configured(&dir, &discovered[0], case, include_skipped);
-
-    let read_all = |state: Option<&str>| -> (Read, Read) {
-        let [theirs, mine] = both(|i| {
-            let mut args = vec!["read", "--manifest-path", &path, "--config", &configs[i]];
-            args.extend(["--catalog", &catalog]);
-            if let Some(state) = state {
-                args.extend(["--state", state]);
-            }
-            let (messages, code) = run(&engines[i], &args);
-            // A CONTROL message carries the whole config, by design.
-            let shown = messages.iter().filter(|m| m["type"] != "CONTROL");
-            assert!(
-                !shown.clone().any(|m| m.to_string().contains(TOKEN)),
-                "{}: {} leaked the token: {messages:#?}",
-                case.name,
-                engines[i].display()
-            );
-            parse_read(&messages, code)
-        });
-        assert_same(case, &theirs, &mine);
-        (theirs, mine)
-    };
-    let first = read_all(None);
-    let incremental = discovered[0]["catalog"]["streams"]
-        .as_array()
-        .expect("streams")
-        .iter()
-        .any(|s| supports_incremental(s) && !skipped(case, s, include_skipped));
-    let second = incremental.then(|| {
-        let states: Vec<&Value> = first.0.states.values().collect();
-        let state = dir.write_json("state.json", &json!(states));
-        read_all(Some(&state.display().to_string()))
-    });
-
-    for good in [true, false] {
-        let statuses = both(|i| {
-            let mut config = (case.config)(&format!("{}/{}", servers[i].base_url, case.name));
-            if !good {
-                config[case.bad.0] = case.bad.1.clone();
-            }
-            let file = dir.write_json(&format!("check-{i}.json"), &config);
-            status(case, &path, &engines[i], &file.display().to_string())
-        });
-        let which = if good { "good" } else { "bad" };
-        assert_eq!(
-            statuses[1], statuses[0],
-            "{}: check, {which} config",
-            case.name
-        );
-        if good {
-            assert_eq!(statuses[0]["status"], "SUCCEEDED", "{}", case.name);
-        }
-    }
-
-    let [theirs, mine] = both(|i| servers[i].get_json("/__stats")["injected"].clone());
-    assert_eq!(mine, theirs, "{}: failures injected", case.name);
-    Runs {
-        first,
-        second,
-        injected: theirs,
-    }
-}
-
-fn skipped(case: &Case, stream: &Value, include_skipped: bool) -> bool {
-    !include_skipped && case.skipped.iter().any(|s| stream["name"] == *s)
-}
-
-/// SDM's catalog as a configured catalog file: every stream (but the
-/// skipped ones), incremental where it can be.
-fn configured(dir: &TestDir, catalog: &Value, case: &Case, include_skipped: bool) -> String {
-    let streams = catalog["catalog"]["streams"].as_array().expect("streams");
-    configured_catalog(
-        dir,
-        streams
-            .iter()
-            .filter(|s| !skipped(case, s, include_skipped)),
-    )
-}
-
-/// The connection status `check` gives with `config`.
-fn status(case: &Case, path: &str, engine: &Path, config: &str) -> Value {
-    let args = ["check", "--manifest-path", path, "--config", config];
-    let (messages, code) = run(engine, &args);
-    assert_eq!(
-        code,
-        0,
-        "{}: {}: {messages:#?}",
-        case.name,
-        engine.display()
-    );
-    messages
-        .iter()
-        .find(|m| m["type"] == "CONNECTION_STATUS")
-        .map(|m| m["connectionStatus"].clone())
-        .unwrap_or_else(|| panic!("{}: no connection status: {messages:#?}", case.name))
-}
-
-/// Asserts the record counts of SDM's read (ours equals it by then).
-fn assert_counts(read: &Read, counts: &[(&str, usize)]) {
-    let got: Vec<(&str, usize)> = counts.iter().map(|(s, _)| (*s, read.records(s))).collect();
-    assert_eq!(got, counts, "records per stream");
-}
 
 #[test]
 fn pokeapi() {
@@ -438,7 +91,8 @@ fn pagerduty() {
         "pagerduty",
         |base| json!({"base_url": base, "token": TOKEN}),
         ("token", json!("wrong")),
-    );
+    )
+    .caching(&["incidents"]);
     let runs = conform(&case, false);
     assert_counts(
         &runs.first.0,
@@ -491,7 +145,8 @@ fn calendly_substreams_with_incremental_dependency() {
         "calendly",
         |base| json!({"base_url": base, "api_key": TOKEN, "start_date": "2026-11-03T00:00:00Z"}),
         ("api_key", json!("wrong")),
-    );
+    )
+    .caching(&["users/me", "scheduled_events"]);
     let runs = conform(&case, false);
     let (first, _) = &runs.first;
     assert_counts(
@@ -530,7 +185,8 @@ fn gong_post_bodies_lookback_and_ignored_404() {
             })
         },
         ("access_key_secret", json!("wrong")),
-    );
+    )
+    .caching(&["v2/calls"]);
     let runs = conform(&case, false);
     let (first, _) = &runs.first;
     assert_counts(
@@ -558,13 +214,26 @@ fn getlago() -> Case {
         |base| json!({"base_url": base, "api_key": TOKEN}),
         ("api_key", json!("wrong")),
     )
-    .skipping(&["customer_usage"])
+    .caching(&["api/v1/customers", "api/v1/subscriptions"])
 }
 
+/// `customer_usage` has a list of two SubstreamPartitionRouters over the
+/// same parent: their Cartesian product, each reading the parent.
 #[test]
 fn getlago_query_string_paths_and_substreams() {
     let runs = conform(&getlago(), false);
-    assert_counts(&runs.first.0, &[("customers", 3), ("subscriptions", 3)]);
+    assert_counts(
+        &runs.first.0,
+        &[
+            ("customer_usage", 5),
+            ("customers", 3),
+            ("subscriptions", 3),
+        ],
+    );
+    assert_eq!(
+        runs.injected,
+        json!({"getlago:usage/cust-1/sub-2": [429, 500]})
+    );
 }
 
 #[test]
@@ -593,6 +262,7 @@ fn k6_cloud() -> Case {
         |base| json!({"base_url": base, "api_token": TOKEN}),
         ("api_token", json!("wrong")),
     )
+    .caching(&["v3/organizations"])
 }
 
 #[test]
@@ -643,7 +313,8 @@ fn jotform_unfiltered_cursors_and_star_paths() {
             })
         },
         ("api_key", json!("wrong")),
-    );
+    )
+    .caching(&["user/forms"]);
     let runs = conform(&case, false);
     assert_counts(
         &runs.first.0,
@@ -702,6 +373,13 @@ fn secoda_fails_the_stream_on_500() {
         runs.injected,
         json!({"secoda:tables": [500], "secoda:terms": [429]})
     );
+    // Its state counts the record it read; the sync closes with a config
+    // error that names no stream.
+    let (theirs, mine) = &runs.first;
+    let stats = |r: &Read| r.states.get("tables").map(|s| s["sourceStats"].clone());
+    assert_eq!(stats(theirs), Some(json!({"recordCount": 1.0})));
+    assert_eq!(stats(mine), stats(theirs));
+    assert_eq!(theirs.closing_errors, ["config_error"]);
 }
 
 fn airtable() -> Case {
@@ -714,6 +392,7 @@ fn airtable() -> Case {
             json!({"auth_method": "api_key", "api_key": "wrong"}),
         ),
     )
+    .caching(&["v0/meta/bases"])
 }
 
 #[test]
@@ -731,20 +410,12 @@ fn airtable_selective_auth_flattened_renamed_fields_and_fail_filters() {
         })
     );
     assert_eq!(runs.injected, json!({"airtable:deals": [429, 500]}));
+    // The parent's `extra_fields`, as `stream_slice.extra_fields` has them.
+    let tables = &first.streams["tables"].records;
+    assert!(tables[0].contains("\"base_name\":\"Ops\""), "{tables:?}");
 }
 
-// The engine gaps: each test passes once source-http has the feature.
-
-#[test]
-#[ignore = "engine gap: a partition_router list holding a SubstreamPartitionRouter reads no parent: no partitions, no records"]
-fn gap_getlago_cartesian_product_of_substream_routers() {
-    let runs = conform(&getlago(), true);
-    assert_eq!(runs.first.0.records("customer_usage"), 5);
-    assert_eq!(
-        runs.injected,
-        json!({"getlago:usage/cust-1/sub-2": [429, 500]})
-    );
-}
+// What the airtable case leaves out, and a list of one router.
 
 #[test]
 fn k6_cloud_list_of_one_substream_router() {
@@ -753,30 +424,9 @@ fn k6_cloud_list_of_one_substream_router() {
     assert_eq!(runs.first.0.records("projects"), 75);
 }
 
+/// Airtable's streams with `schema_normalization: Default`.
 #[test]
-#[ignore = "engine gap: a failed stream gets no final state, and the sync no closing error trace"]
-fn gap_secoda_failed_stream_state_and_closing_trace() {
-    let runs = conform(&secoda(), false);
-    let (theirs, mine) = &runs.first;
-    let stats = |r: &Read| r.states.get("tables").map(|s| s["sourceStats"].clone());
-    assert_eq!(stats(mine), stats(theirs));
-    assert_eq!(mine.closing_errors, theirs.closing_errors);
-}
-
-#[test]
-#[ignore = "engine gap: `stream_slice.extra_fields` (and `.partition`, `.cursor_slice`) are undefined in templates"]
-fn gap_airtable_extra_fields_in_templates() {
-    let case = airtable().inserting(
-        "$ref: \"#/definitions/streams/bases\"\n",
-        "      transformations:\n        - type: AddFields\n          fields:\n            - path: [base_name]\n              value: \"{{ stream_slice.extra_fields['name'] }}\"\n",
-    );
-    let runs = conform(&case, false);
-    assert!(runs.first.0.streams["tables"].records[0].contains("\"base_name\":\"Ops\""));
-}
-
-#[test]
-#[ignore = "engine gap: `schema_normalization: Default` is refused (a config error)"]
-fn gap_airtable_schema_normalization() {
+fn airtable_schema_normalization() {
     let case = airtable().inserting(
         "| length > 0}}\"\n",
         "          schema_normalization: Default\n",
@@ -786,9 +436,10 @@ fn gap_airtable_schema_normalization() {
     assert!(runs.first.0.streams["sales_crm/deals/tblDeals"].records[1].contains("\"amount\":80"));
 }
 
+/// Airtable's OAuth branch of its SelectiveAuthenticator: a refresh (and
+/// its CONTROL message with the rotated tokens) before the first request.
 #[test]
-#[ignore = "engine gap: OAuthAuthenticator (with a refresh_token_updater) is refused (a config error)"]
-fn gap_airtable_oauth_with_refresh_token_updater() {
+fn airtable_oauth_with_refresh_token_updater() {
     let case = Case {
         config: |base| {
             json!({"base_url": base, "credentials": {

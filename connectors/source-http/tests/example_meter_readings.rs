@@ -10,7 +10,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use airbyte_sdk::testkit::TestDir;
 use common::fixture::{FixtureServer, configured_catalog, ours, run, sdm};
@@ -82,7 +82,7 @@ fn by_stream(messages: &[Value]) -> BTreeMap<String, StreamRead> {
 }
 
 /// What `engine` reads with this config, catalog and state file.
-fn read(engine: &PathBuf, config: &str, catalog: &str, state: Option<&str>) -> Vec<Value> {
+fn read(engine: &Path, config: &str, catalog: &str, state: Option<&str>) -> Vec<Value> {
     let mut args = vec!["read", "--config", config, "--catalog", catalog];
     if let Some(state) = state {
         args.extend(["--state", state]);

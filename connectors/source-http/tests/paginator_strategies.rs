@@ -42,7 +42,8 @@ fn ours(q: &Value, jinja: &Jinja) -> Value {
         if q["kind"] == "next" {
             let headers = headers_of(q);
             let raw = q["body"].as_str().unwrap_or_default().as_bytes();
-            let body = decode_json(raw).into_iter().next().unwrap_or(json!({}));
+            let body =
+                std::sync::Arc::new(decode_json(raw).into_iter().next().unwrap_or(json!({})));
             let response = HttpResponse {
                 status: 200,
                 reason: "OK",

@@ -6,7 +6,7 @@ mod common;
 
 use serde_json::{Value, json};
 use source_http::interpolation::Jinja;
-use source_http::records::DpathExtractor;
+use source_http::records::{DpathExtractor, decode_json};
 
 fn ask(queries: &[Value]) -> Vec<Value> {
     common::ask("extract.py", queries, Some("ANSWER "))
@@ -61,10 +61,22 @@ fn extraction_agrees_with_the_cdk() {
         let field_path: Vec<String> =
             serde_json::from_value(q["field_path"].clone()).expect("path");
         let body = q["body"].as_str().expect("body");
-        let ours = DpathExtractor { field_path }
+        let extractor = DpathExtractor { field_path };
+        let ours = extractor
             .extract(body.as_bytes(), &jinja, &config)
             .map(|r| json!({ "records": r }))
             .unwrap_or_else(|_| json!({"error": true}));
+        // Moving the records out of the bodies gives the same records.
+        let moved = extractor
+            .extract_owned(decode_json(body.as_bytes()), &jinja, &config)
+            .map(|r| json!({ "records": r }))
+            .unwrap_or_else(|_| json!({"error": true}));
+        if moved != ours {
+            differences.push(format!(
+                "{body:?} at {}: moved out {moved}, copied {ours}",
+                q["field_path"]
+            ));
+        }
         // Records compare as multisets (a mapping's `*` order is the
         // source's key order in Python, sorted here).
         let sorted = |v: &Value| {

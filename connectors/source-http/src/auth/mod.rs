@@ -8,8 +8,21 @@
 //! - `SelectiveAuthenticator`: the one of its `authenticators` that the
 //!   config value at `authenticator_selection_path` names.
 //!
-//! Every template is rendered with `config` and the component's
-//! `parameters`, once, when the stream is built.
+//! - `OAuthAuthenticator` ([`OAuth`]) and `SessionTokenAuthenticator`
+//!   ([`SessionToken`]): options that change during the sync (a refreshed
+//!   access token, a new session token), one instance shared by every
+//!   stream ([`shared_instance`]).
+//!
+//! A static authenticator's templates are rendered with `config` and the
+//! component's `parameters`, once, when the stream is built. Every secret
+//! an authenticator sends or obtains is masked in everything printed.
+
+mod dates;
+mod oauth;
+mod refresh;
+mod retry;
+mod session;
+mod shared;
 
 use base64::Engine as _;
 use serde_json::{Map, Value};
@@ -17,6 +30,14 @@ use serde_json::{Map, Value};
 use crate::error::Error;
 use crate::interpolation::{Jinja, python_str};
 use crate::requester::{InjectInto, RequestOption, RequestOptions};
+
+pub use dates::{expiry_text, parse_expiry};
+pub use oauth::OAuth;
+pub use refresh::find_field;
+pub use retry::{Auth, RefreshAttempt};
+pub use session::SessionToken;
+pub(crate) use shared::has_control_messages;
+pub use shared::{shared_instance, take_control_messages};
 
 /// The authenticators whose options do not change during a sync.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -64,14 +85,7 @@ impl StaticAuth {
                     default.ok_or_else(|| Error::Manifest(format!("{kind} has no `{field}`")))?
                 }
             };
-            let mut context = Map::new();
-            context.insert("config".into(), config.clone());
-            context.insert(
-                "parameters".into(),
-                auth.get("$parameters")
-                    .cloned()
-                    .unwrap_or_else(|| Value::Object(Map::new())),
-            );
+            let context = template_context(auth, config);
             Ok(python_str(&jinja.string(template, &context)?))
         };
         let mut out = StaticAuth::default();
@@ -112,20 +126,16 @@ impl StaticAuth {
                         ));
                     }
                 };
-                let target = match option.inject_into {
-                    InjectInto::RequestParameter => &mut out.options.params,
-                    InjectInto::Header => &mut out.options.headers,
-                    InjectInto::BodyData => &mut out.options.body_data,
-                    InjectInto::BodyJson => &mut out.options.body_json,
-                };
-                option.inject(target, Value::String(token.clone()), jinja, config)?;
+                out.options = inject_token(&option, token.clone(), jinja, config)?;
                 out.secrets.push(token);
             }
-            "SelectiveAuthenticator" => return selective(auth, jinja, config),
+            "SelectiveAuthenticator" => {
+                return StaticAuth::from_manifest(Some(selected(auth, config)?), jinja, config);
+            }
             "" => return Err(Error::Manifest("an authenticator has no type".into())),
             other => {
                 return Err(Error::Manifest(format!(
-                    "the authenticator `{other}` is not supported (NoAuth, ApiKeyAuthenticator, BearerAuthenticator, BasicHttpAuthenticator, SelectiveAuthenticator are)"
+                    "the authenticator `{other}` is not supported (NoAuth, ApiKeyAuthenticator, BearerAuthenticator, BasicHttpAuthenticator, OAuthAuthenticator, SessionTokenAuthenticator, SelectiveAuthenticator are)"
                 )));
             }
         }
@@ -134,8 +144,39 @@ impl StaticAuth {
     }
 }
 
+/// What an authenticator's templates see: `config` and its `parameters`.
+pub(crate) fn template_context(auth: &Value, config: &Value) -> Map<String, Value> {
+    let mut context = Map::new();
+    context.insert("config".into(), config.clone());
+    context.insert(
+        "parameters".into(),
+        auth.get("$parameters")
+            .cloned()
+            .unwrap_or_else(|| Value::Object(Map::new())),
+    );
+    context
+}
+
+/// The options that carry `token` where `option` says.
+pub(crate) fn inject_token(
+    option: &RequestOption,
+    token: String,
+    jinja: &Jinja,
+    config: &Value,
+) -> Result<RequestOptions, Error> {
+    let mut options = RequestOptions::default();
+    let target = match option.inject_into {
+        InjectInto::RequestParameter => &mut options.params,
+        InjectInto::Header => &mut options.headers,
+        InjectInto::BodyData => &mut options.body_data,
+        InjectInto::BodyJson => &mut options.body_json,
+    };
+    option.inject(target, Value::String(token), jinja, config)?;
+    Ok(options)
+}
+
 /// `SelectiveAuthenticator`: `authenticators[str(config at path)]`.
-fn selective(auth: &Value, jinja: &Jinja, config: &Value) -> Result<StaticAuth, Error> {
+fn selected<'a>(auth: &'a Value, config: &Value) -> Result<&'a Value, Error> {
     let Some(Value::Array(path)) = auth.get("authenticator_selection_path") else {
         return Err(Error::Manifest(
             "SelectiveAuthenticator has no `authenticator_selection_path` list".into(),
@@ -154,9 +195,7 @@ fn selective(auth: &Value, jinja: &Jinja, config: &Value) -> Result<StaticAuth, 
         Value::String(s) => s.clone(),
         other => python_str(other),
     };
-    let chosen = auth
-        .get("authenticators")
+    auth.get("authenticators")
         .and_then(|a| a.get(&name))
-        .ok_or_else(|| Error::Manifest(format!("The authenticator `{name}` is not found.")))?;
-    StaticAuth::from_manifest(Some(chosen), jinja, config)
+        .ok_or_else(|| Error::Manifest(format!("The authenticator `{name}` is not found.")))
 }

@@ -2,6 +2,8 @@
 //! commands over them (`check` by its `CheckStream`, `discover`, and the
 //! read of one stream).
 
+mod dynamic;
+mod failures;
 mod output;
 
 use airbyte_sdk::protocol::AirbyteCatalog;
@@ -15,6 +17,7 @@ use crate::retriever::{
 };
 use crate::stream::StreamInfo;
 
+pub use failures::StreamFailures;
 pub use output::OutputSink;
 
 /// The CDK's default number of concurrent workers.
@@ -27,6 +30,8 @@ pub struct Engine {
     jinja: Jinja,
     streams: Vec<(StreamInfo, Value)>,
     secrets: Vec<String>,
+    /// The streams `dynamic_streams` generate, once resolved.
+    dynamic: tokio::sync::OnceCell<Vec<(StreamInfo, Value)>>,
 }
 
 impl Engine {
@@ -48,21 +53,24 @@ impl Engine {
             jinja,
             streams,
             secrets,
+            dynamic: tokio::sync::OnceCell::new(),
         })
     }
 
-    /// The catalog: one entry per stream, in the manifest's order. Every
-    /// stream is built first, as the CDK builds every component to
-    /// discover, so a manifest that cannot be read fails here.
-    pub fn discover(&self) -> Result<AirbyteCatalog, Error> {
-        for (info, _) in &self.streams {
-            self.definition(&info.name, &self.config)?;
+    /// The catalog: one entry per stream, in the manifest's order, then
+    /// the generated streams of `dynamic_streams`. Every stream is built
+    /// first, as the CDK builds every component to discover, so a manifest
+    /// that cannot be read fails here; dynamic schemas are loaded.
+    pub async fn discover(&self) -> Result<AirbyteCatalog, Error> {
+        let all = self.all_streams().await?;
+        for (_, stream) in &all {
+            StreamDefinition::from_manifest(stream, &self.jinja, &self.config)?;
         }
-        let streams = self
-            .streams
-            .iter()
-            .map(|(info, _)| info.to_airbyte_stream())
-            .collect::<Result<_, _>>()?;
+        let mut streams = Vec::with_capacity(all.len());
+        for (info, stream) in all {
+            let info = self.with_schema(stream, info.clone(), &self.config).await?;
+            streams.push(info.to_airbyte_stream()?);
+        }
         Ok(AirbyteCatalog::new(streams))
     }
 
@@ -94,13 +102,11 @@ impl Engine {
         })
     }
 
-    fn definition(&self, name: &str, config: &Value) -> Result<StreamDefinition, Error> {
-        let (_, stream) = self
-            .streams
-            .iter()
-            .find(|(info, _)| info.name == name)
-            .ok_or_else(|| Error::Manifest(format!("the manifest has no stream `{name}`")))?;
-        StreamDefinition::from_manifest(stream, &self.jinja, config)
+    async fn definition(&self, name: &str, config: &Value) -> Result<StreamDefinition, Error> {
+        let stream = self.stream_mapping(name).await?;
+        let mut definition = StreamDefinition::from_manifest(stream, &self.jinja, config)?;
+        definition.info = self.with_schema(stream, definition.info, config).await?;
+        Ok(definition)
     }
 
     /// `check` as `CheckStream` does it: each of its streams must give its
@@ -135,29 +141,73 @@ impl Engine {
                 map.insert(k.clone(), v.clone());
             }
         }
+        // The CDK writes the `repr` of its message, as for every failure.
+        let discovering = |e: Error| {
+            let mut message = String::new();
+            string_repr(
+                &format!("Encountered an error while discovering streams. Error: {e}"),
+                &mut message,
+            );
+            message
+        };
+        let dynamic_named = names
+            .iter()
+            .any(|n| !self.streams.iter().any(|(info, _)| &info.name == n));
+        let dynamic_checked = check
+            .get("dynamic_streams_check_configs")
+            .is_some_and(|c| c.as_array().is_some_and(|c| !c.is_empty()));
+        // The CDK builds every stream, dynamic ones included, unless all
+        // the names are static and no dynamic stream is checked.
+        if (dynamic_named || dynamic_checked) && self.has_dynamic_streams() {
+            self.generated().await.map_err(discovering)?;
+        }
         for name in names {
-            let definition = self.definition(&name, &config).map_err(|e| {
-                format!("Encountered an error while discovering streams. Error: {e}")
-            })?;
-            let cx = self
-                .context(config.clone(), &definition)
-                .map_err(|e| e.to_string())?;
-            let mut first = FirstRecord;
-            if let Err(e) = read_stream(&cx, &definition, None, &mut first).await {
-                // An AirbyteTracedException makes the stream unavailable;
-                // any other exception is an error while checking it.
-                let text = match e {
-                    Error::Traced { .. } => format!("Stream {name} is not available: {e}"),
-                    _ => format!(
-                        "Encountered an error while checking availability of stream {name}. Error: {e}"
-                    ),
-                };
-                let mut message = String::new();
-                string_repr(&text, &mut message);
-                return Err(message);
+            if let Some(failure) = self
+                .check_one(&name, &config, "Stream")
+                .await
+                .map_err(discovering)?
+            {
+                return Err(failure);
             }
         }
-        Ok(())
+        match self.check_dynamic(&check, &config).await {
+            Ok(None) => Ok(()),
+            Ok(Some(failure)) => Err(failure),
+            Err(e) => Err(discovering(e)),
+        }
+    }
+
+    /// Reads the first record of stream `name`: its failure's message
+    /// (`label` is `Stream` or `Dynamic Stream`), Python's `repr` quotes
+    /// included; an error when the stream cannot be built.
+    async fn check_one(
+        &self,
+        name: &str,
+        config: &Value,
+        label: &str,
+    ) -> Result<Option<String>, Error> {
+        let definition = self.definition(name, config).await?;
+        let cx = self.context(config.clone(), &definition)?;
+        let mut first = FirstRecord;
+        let Err(e) = read_stream(&cx, &definition, None, &mut first).await else {
+            return Ok(None);
+        };
+        // An AirbyteTracedException makes the stream unavailable; any other
+        // exception is an error while checking it.
+        let what = if label == "Stream" {
+            "stream"
+        } else {
+            "dynamic stream"
+        };
+        let text = match e {
+            Error::Traced { .. } => format!("{label} {name} is not available: {e}"),
+            _ => format!(
+                "Encountered an error while checking availability of {what} {name}. Error: {e}"
+            ),
+        };
+        let mut message = String::new();
+        string_repr(&text, &mut message);
+        Ok(Some(message))
     }
 
     /// Reads stream `name` from its input `state` into `sink`.
@@ -167,7 +217,7 @@ impl Engine {
         state: Option<&Value>,
         sink: &mut dyn Sink,
     ) -> Result<(), Error> {
-        let definition = self.definition(name, &self.config)?;
+        let definition = self.definition(name, &self.config).await?;
         let cx = self.context(self.config.clone(), &definition)?;
         read_stream(&cx, &definition, state, sink).await.map(|_| ())
     }
@@ -197,11 +247,6 @@ fn stream_definitions(manifest: &Value) -> Result<Vec<&Value>, Error> {
             ));
         }
     };
-    if manifest.get("dynamic_streams").is_some() {
-        return Err(Error::Manifest(
-            "`dynamic_streams` is not supported yet: list the streams in `streams`".into(),
-        ));
-    }
     streams
         .iter()
         .map(|stream| match stream.get("type").and_then(Value::as_str) {

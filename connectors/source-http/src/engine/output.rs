@@ -30,8 +30,23 @@ fn write_error(e: airbyte_sdk::Error) -> Error {
     Error::Read(e.to_string())
 }
 
+impl OutputSink<'_> {
+    /// Writes the CONTROL messages the authenticators queued (an updated
+    /// config after a token refresh), before anything else is written.
+    pub fn emit_control(&mut self) -> Result<(), Error> {
+        if !crate::auth::has_control_messages() {
+            return Ok(());
+        }
+        for message in crate::auth::take_control_messages() {
+            self.out.message(message).map_err(write_error)?;
+        }
+        Ok(())
+    }
+}
+
 impl Sink for OutputSink<'_> {
     fn record(&mut self, _: &StreamSlice, mut record: Value) -> Result<Flow, Error> {
+        self.emit_control()?;
         if let Value::Object(map) = &mut record {
             map.retain(|_, v| !v.is_null());
         }
@@ -40,6 +55,7 @@ impl Sink for OutputSink<'_> {
     }
 
     fn state(&mut self, state: Value) -> Result<(), Error> {
+        self.emit_control()?;
         let state = JsonObject::from_serialize(&state).map_err(|e| Error::Read(e.to_string()))?;
         self.out.checkpoint(state).map_err(write_error)
     }

@@ -133,7 +133,7 @@ impl Gap {
     }
 
     /// The negated duration.
-    fn negated(self) -> Gap {
+    pub fn negated(self) -> Gap {
         match self {
             Gap::Max => Gap::Max,
             Gap::Delta(d) => Gap::Delta(-d),

@@ -4,6 +4,8 @@
 //! false values) and `InterpolatedMapping` (keys as text; only string
 //! values rendered, an empty one giving `null`).
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
 use super::{Jinja, ValidTypes, is_false_value, python_str};
@@ -38,6 +40,27 @@ impl Jinja {
     /// ```
     pub fn boolean(&self, condition: &str, context: &Map<String, Value>) -> Result<bool, Error> {
         let value = self.eval(condition, context, Some("False"))?;
+        Ok(!is_false_value(&value))
+    }
+
+    /// [`Jinja::string`] with shared documents ([`Jinja::eval_shared`]).
+    pub fn string_shared(
+        &self,
+        template: &str,
+        context: &Map<String, Value>,
+        shared: &[(&str, &Arc<Value>)],
+    ) -> Result<Value, Error> {
+        self.eval_shared(template, context, shared, Some(template), ValidTypes::Any)
+    }
+
+    /// [`Jinja::boolean`] with shared documents ([`Jinja::eval_shared`]).
+    pub fn boolean_shared(
+        &self,
+        condition: &str,
+        context: &Map<String, Value>,
+        shared: &[(&str, &Arc<Value>)],
+    ) -> Result<bool, Error> {
+        let value = self.eval_shared(condition, context, shared, Some("False"), ValidTypes::Any)?;
         Ok(!is_false_value(&value))
     }
 

@@ -8,7 +8,9 @@ mod jinja;
 mod literal;
 mod python_str;
 
-pub use jinja::{Jinja, PyDateTime, ValidTypes};
+pub use jinja::{
+    Jinja, PyDateTime, PyDuration, ValidTypes, rewrite_duration_arithmetic, zone_offset,
+};
 pub use literal::literal_eval;
 pub use python_str::{float_repr, json_string, python_str, string_repr};
 

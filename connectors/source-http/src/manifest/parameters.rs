@@ -56,6 +56,24 @@ pub fn propagate(manifest: &Value) -> Value {
     }
 }
 
+/// Propagates types and parameters through one component on its own, as
+/// the CDK does for each stream a dynamic stream's resolver generates
+/// (`propagate_types_and_parameters("", stream, {}, use_parent_parameters)`).
+///
+/// ```
+/// use serde_json::json;
+/// let stream = json!({"type": "DeclarativeStream", "$parameters": {"path": "/t"},
+///     "retriever": {"type": "SimpleRetriever", "requester": {"type": "HttpRequester"}}});
+/// let out = source_http::manifest::parameters::propagate_component(&stream, true);
+/// assert_eq!(out["retriever"]["requester"]["path"], "/t");
+/// ```
+pub fn propagate_component(component_value: &Value, use_parent: bool) -> Value {
+    match component_value {
+        Value::Object(map) => Value::Object(component("", map.clone(), &Map::new(), use_parent)),
+        other => other.clone(),
+    }
+}
+
 /// The type a mapping without one gets in field `field` of a component of
 /// type `parent` (`DeclarativeStream.retriever`).
 pub fn default_type(parent_field: &str) -> Option<&'static str> {
@@ -186,8 +204,15 @@ fn component(
     let keys: Vec<String> = map.keys().cloned().collect();
     for field in keys {
         let identifier = format!("{own_type}.{field}");
-        // A parameter named like the field is not passed into it (no cycles).
-        let withheld = parameters.remove(&field);
+        // A parameter named like the field is not passed into it (no
+        // cycles); only mappings and lists are descended into, so only
+        // they withhold it (a falsy one is lost there, as in the CDK).
+        let descends = matches!(map.get(&field), Some(Value::Object(_) | Value::Array(_)));
+        let withheld = if descends {
+            parameters.remove(&field)
+        } else {
+            None
+        };
         if let Some(value) = map.get_mut(&field) {
             match value {
                 Value::Object(child) => {

@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use airbyte_sdk::protocol::FailureType;
 use serde_json::{Map, Value};
 
-use super::strategy::{Page, Strategy};
+use super::strategy::{Page, PageReads, Strategy};
 use crate::error::Error;
 use crate::interpolation::{Jinja, python_str, truthy};
 use crate::requester::{
@@ -213,7 +213,7 @@ impl Paginator {
     ///     "page_token_option": {"type": "RequestPath"}})), &jinja, &config).unwrap();
     /// let headers = vec![("Link".to_string(), "<https://a.io/u?page=2>; rel=\"next\"".to_string())];
     /// let response = HttpResponse { status: 200, reason: "OK", url: "https://a.io/u", headers: &headers, body: b"[]" };
-    /// let body = json!({});
+    /// let body = std::sync::Arc::new(json!({}));
     /// let page = Page { response: &response, body: &body, emitted: 0, extracted: None, last_record: None, stream_slice: None };
     /// let token = paginator.next_page_token(&page, None, &jinja, &config).unwrap();
     /// assert_eq!(token, Some(json!("https://a.io/u?page=2")));
@@ -232,6 +232,15 @@ impl Paginator {
                 .strategy
                 .next_token(page, last, jinja, config)?
                 .filter(truthy)),
+        }
+    }
+
+    /// What [`Paginator::next_page_token`] reads of a page besides the
+    /// records' count.
+    pub fn page_reads(&self) -> PageReads {
+        match self {
+            Paginator::None => PageReads::Nothing,
+            Paginator::Default(p) => p.strategy.page_reads(),
         }
     }
 }

@@ -13,4 +13,4 @@ pub mod strategy;
 
 pub use default_paginator::{DefaultPaginator, Paginator, TokenGuard};
 pub use links::{links, pagination_headers, parse_header_links};
-pub use strategy::{Page, Strategy};
+pub use strategy::{Page, PageReads, Strategy};

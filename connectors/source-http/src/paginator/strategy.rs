@@ -19,6 +19,8 @@
 //! (§2.2) speaks of the emitted records: a filter does not end their
 //! pagination early. CursorPagination still gets the emitted count.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
 use super::links::pagination_headers;
@@ -35,8 +37,9 @@ use crate::requester::{
 pub struct Page<'a> {
     /// The response.
     pub response: &'a HttpResponse<'a>,
-    /// Its first decoded body (`{}` when it has none).
-    pub body: &'a Value,
+    /// Its first decoded body (`{}` when it has none), shared with the
+    /// templates as a view (only what they read of it is converted).
+    pub body: &'a Arc<Value>,
     /// The records emitted for the page (after the filter).
     pub emitted: usize,
     /// The records the extractor returned for the page, before the
@@ -80,6 +83,46 @@ pub enum Strategy {
         /// `inject_on_first_request`.
         inject_on_first_request: bool,
     },
+}
+
+/// What a strategy reads of a page besides the records' count, which
+/// decides whether the read loop may move the records out of the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageReads {
+    /// Nothing: the body can give its records away.
+    Nothing,
+    /// The body (`response`), but not the records emitted (`last_record`,
+    /// `last_page_size`): the token can be computed before the records
+    /// are moved out of the body.
+    Body,
+    /// The records emitted, and the body as it came.
+    Records,
+}
+
+impl Strategy {
+    /// What the strategy's templates read of a page (by their text, which
+    /// can only overstate it).
+    pub fn page_reads(&self) -> PageReads {
+        match self {
+            Strategy::Cursor {
+                cursor_value,
+                stop_condition,
+                ..
+            } => {
+                let emitted = |t: &str| t.contains("last_record") || t.contains("last_page_size");
+                if emitted(cursor_value) || stop_condition.as_deref().is_some_and(emitted) {
+                    PageReads::Records
+                } else {
+                    PageReads::Body
+                }
+            }
+            Strategy::Offset {
+                page_size: Some(NumberOrTemplate::Template(_)),
+                ..
+            } => PageReads::Body,
+            Strategy::Offset { .. } | Strategy::Page { .. } => PageReads::Nothing,
+        }
+    }
 }
 
 fn config_error(message: String) -> Error {
@@ -231,7 +274,6 @@ impl Strategy {
                 parameters,
             } => {
                 let mut context = config_only(config, parameters);
-                context.insert("response".into(), page.body.clone());
                 context.insert(
                     "headers".into(),
                     Value::Object(pagination_headers(page.response)),
@@ -249,12 +291,13 @@ impl Strategy {
                     "stream_slice".into(),
                     page.stream_slice.cloned().unwrap_or(Value::Null),
                 );
+                let shared = [("response", page.body)];
                 if let Some(condition) = stop_condition
-                    && jinja.boolean(condition, &context)?
+                    && jinja.boolean_shared(condition, &context, &shared)?
                 {
                     return Ok(None);
                 }
-                let token = jinja.string(cursor_value, &context)?;
+                let token = jinja.string_shared(cursor_value, &context, &shared)?;
                 Ok(truthy(&token).then_some(token))
             }
             Strategy::Offset {
@@ -268,9 +311,8 @@ impl Strategy {
                     Some(NumberOrTemplate::Int(n)) => Some(Value::from(*n)),
                     Some(NumberOrTemplate::Float(f)) => Some(Value::from(*f as i64)),
                     Some(NumberOrTemplate::Template(t)) => {
-                        let mut context = config_only(config, parameters);
-                        context.insert("response".into(), page.body.clone());
-                        Some(jinja.string(t, &context)?)
+                        let context = config_only(config, parameters);
+                        Some(jinja.string_shared(t, &context, &[("response", page.body)])?)
                     }
                 };
                 if ends(count, requested.as_ref())? {

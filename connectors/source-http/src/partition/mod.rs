@@ -20,10 +20,12 @@ mod grouping;
 mod list;
 mod slice;
 mod substream;
+mod template;
 
 pub use list::ListPartitionRouter;
 pub use slice::StreamSlice;
 pub use substream::{ParentStreamConfig, SubstreamPartitionRouter};
+pub use template::slice_value;
 
 use serde_json::{Map, Value};
 
@@ -37,7 +39,9 @@ pub type ParentRecord = (Map<String, Value>, Value);
 
 /// What the read loop provides for the parents of a
 /// [`SubstreamPartitionRouter`] (indexes are positions in
-/// `parent_stream_configs`).
+/// `parent_stream_configs`; under a product of routers, positions in the
+/// parents of all its substream routers, in order: see
+/// [`PartitionRouter::substream_routers`]).
 pub trait ParentStreams {
     /// The next record of parent `parent`, with the partition of the parent
     /// slice it was read in (`{}` for none), or `None` once the parent is
@@ -52,6 +56,22 @@ pub trait ParentStreams {
     /// The parent's cursor state now (`{"__ab_no_cursor_state_message": true}`
     /// for a parent without incremental sync).
     fn state(&self, parent: usize) -> Value;
+}
+
+/// The parents of one element of a product, at `base` in the product's.
+struct Shifted<'p> {
+    parents: &'p mut dyn ParentStreams,
+    base: usize,
+}
+
+impl ParentStreams for Shifted<'_> {
+    fn next_record(&mut self, parent: usize) -> Result<Option<ParentRecord>, Error> {
+        self.parents.next_record(self.base + parent)
+    }
+
+    fn state(&self, parent: usize) -> Value {
+        self.parents.state(self.base + parent)
+    }
 }
 
 /// No parents: for routers that have none.
@@ -218,6 +238,31 @@ impl PartitionRouter {
         matches!(self, PartitionRouter::Single)
     }
 
+    /// The substream routers whose parents the read loop reads, in order
+    /// (one, under a grouping router, or each element of a product, which
+    /// reads its parents on its own as the CDK's
+    /// `CartesianProductStreamSlicer` does): parent `i` of
+    /// [`ParentStreams`] is the `i`-th parent config of their concatenation.
+    pub fn substream_routers(&self) -> Vec<&SubstreamPartitionRouter> {
+        match self {
+            PartitionRouter::Substream(s) => vec![s],
+            PartitionRouter::Grouping { router, .. } => router.substream_routers(),
+            PartitionRouter::Product(routers) => routers
+                .iter()
+                .flat_map(PartitionRouter::substream_routers)
+                .collect(),
+            PartitionRouter::Single | PartitionRouter::List(_) => Vec::new(),
+        }
+    }
+
+    /// How many parents the router's substream routers have in all.
+    fn parent_count(&self) -> usize {
+        self.substream_routers()
+            .iter()
+            .map(|s| s.parent_stream_configs.len())
+            .sum()
+    }
+
     /// The partitions, produced one by one.
     pub fn partitions(&self) -> Partitions<'_> {
         let state = match self {
@@ -352,13 +397,19 @@ impl Partitions<'_> {
             } => {
                 if lists.is_none() {
                     let mut all = Vec::new();
+                    let mut base = 0;
                     for router in routers.iter() {
                         let mut walk = router.partitions();
                         let mut slices = Vec::new();
-                        while let Some(slice) = walk.next_slice(parents)? {
+                        let mut shifted = Shifted {
+                            parents: &mut *parents,
+                            base,
+                        };
+                        while let Some(slice) = walk.next_slice(&mut shifted)? {
                             slices.push(slice);
                         }
                         all.push(slices);
+                        base += router.parent_count();
                     }
                     *indices = vec![0; all.len()];
                     *lists = Some(all);

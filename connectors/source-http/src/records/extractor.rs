@@ -65,21 +65,7 @@ impl DpathExtractor {
         jinja: &Jinja,
         config: &Value,
     ) -> Result<Vec<Value>, Error> {
-        let mut context = Map::new();
-        context.insert("config".into(), config.clone());
-        let mut path = Vec::with_capacity(self.field_path.len());
-        for segment in &self.field_path {
-            path.push(match jinja.eval(segment, &context, None)? {
-                Value::String(s) => Segment::Key(s),
-                Value::Number(n) if n.is_i64() || n.is_u64() => Segment::Index(n.as_i64()),
-                _ => Segment::Other,
-            });
-        }
-        if path.iter().any(|s| s.is("**")) {
-            return Err(Error::Manifest(
-                "a DpathExtractor field_path with `**` is not supported by source-http yet".into(),
-            ));
-        }
+        let path = self.path(jinja, config)?;
         let mut records = Vec::new();
         for body in bodies {
             if path.iter().any(|s| s.is("*")) {
@@ -95,6 +81,61 @@ impl DpathExtractor {
             }
         }
         Ok(records)
+    }
+
+    /// [`DpathExtractor::extract_bodies`], moving the records out of the
+    /// bodies instead of copying them (for a page whose body nothing reads
+    /// afterwards).
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use source_http::interpolation::Jinja;
+    /// use source_http::records::DpathExtractor;
+    /// let extractor = DpathExtractor { field_path: vec!["data".into()] };
+    /// let bodies = vec![json!({"data": [{"id": 1}, {"id": 2}], "next": null})];
+    /// let (jinja, config) = (Jinja::new(), json!({}));
+    /// let copied = extractor.extract_bodies(&bodies, &jinja, &config).unwrap();
+    /// assert_eq!(extractor.extract_owned(bodies, &jinja, &config).unwrap(), copied);
+    /// ```
+    pub fn extract_owned(
+        &self,
+        mut bodies: Vec<Value>,
+        jinja: &Jinja,
+        config: &Value,
+    ) -> Result<Vec<Value>, Error> {
+        let path = self.path(jinja, config)?;
+        if path.iter().any(|s| s.is("*")) {
+            return self.extract_bodies(&bodies, jinja, config);
+        }
+        let mut records = Vec::new();
+        for body in &mut bodies {
+            match get_mut(body, &path).map(std::mem::take) {
+                Some(Value::Array(items)) => records.extend(items),
+                Some(other) if truthy(&other) => records.push(other),
+                _ => {}
+            }
+        }
+        Ok(records)
+    }
+
+    /// The path's segments, rendered with the config.
+    fn path(&self, jinja: &Jinja, config: &Value) -> Result<Vec<Segment>, Error> {
+        let mut context = Map::new();
+        context.insert("config".into(), config.clone());
+        let mut path = Vec::with_capacity(self.field_path.len());
+        for segment in &self.field_path {
+            path.push(match jinja.eval(segment, &context, None)? {
+                Value::String(s) => Segment::Key(s),
+                Value::Number(n) if n.is_i64() || n.is_u64() => Segment::Index(n.as_i64()),
+                _ => Segment::Other,
+            });
+        }
+        if path.iter().any(|s| s.is("**")) {
+            return Err(Error::Manifest(
+                "a DpathExtractor field_path with `**` is not supported by source-http yet".into(),
+            ));
+        }
+        Ok(path)
     }
 }
 
@@ -127,6 +168,25 @@ fn step<'v>(node: &'v Value, segment: &Segment) -> Option<&'v Value> {
         }
         _ => None,
     }
+}
+
+/// [`step`], for a mutable node.
+fn step_mut<'v>(node: &'v mut Value, segment: &Segment) -> Option<&'v mut Value> {
+    match (node, segment) {
+        (Value::Object(map), Segment::Key(key)) => map.get_mut(key),
+        (Value::Array(items), Segment::Key(key)) => {
+            key.parse::<usize>().ok().and_then(|i| items.get_mut(i))
+        }
+        (Value::Array(items), Segment::Index(Some(i))) => {
+            usize::try_from(*i).ok().and_then(|i| items.get_mut(i))
+        }
+        _ => None,
+    }
+}
+
+fn get_mut<'v>(node: &'v mut Value, path: &[Segment]) -> Option<&'v mut Value> {
+    path.iter()
+        .try_fold(node, |node, segment| step_mut(node, segment))
 }
 
 fn get<'v>(node: &'v Value, path: &[Segment]) -> Option<&'v Value> {

@@ -3,7 +3,9 @@
 
 use serde_json::{Map, Value};
 
-use crate::auth::StaticAuth;
+use super::async_job::AsyncJobs;
+use crate::auth::Auth;
+use crate::decoder::Decoder;
 use crate::error::Error;
 use crate::incremental::{StreamCursor, system_clock};
 use crate::interpolation::{Jinja, python_str};
@@ -22,7 +24,7 @@ pub struct StreamDefinition {
     /// `retriever.requester`.
     pub requester: HttpRequester,
     /// The requester's authenticator.
-    pub auth: StaticAuth,
+    pub auth: Auth,
     /// `record_selector.extractor`.
     pub extractor: DpathExtractor,
     /// `record_selector.record_filter.condition`, and its parameters.
@@ -41,6 +43,15 @@ pub struct StreamDefinition {
     pub incremental_sync: Option<Value>,
     /// `transformations`.
     pub transformations: Vec<Transformation>,
+    /// `retriever.decoder` (an `AsyncRetriever`'s `download_decoder`).
+    pub decoder: Decoder,
+    /// An `AsyncRetriever`'s jobs; its download is read with the fields
+    /// above (`download_requester`, `download_paginator`,
+    /// `download_extractor`).
+    pub async_jobs: Option<Box<AsyncJobs>>,
+    /// `record_selector.schema_normalization: Default`: records are cast
+    /// to the types of `info.json_schema` (see [`crate::schema::normalize`]).
+    pub normalize: bool,
 }
 
 impl StreamDefinition {
@@ -51,11 +62,13 @@ impl StreamDefinition {
         let retriever = stream
             .get("retriever")
             .ok_or_else(|| Error::Manifest(format!("stream `{name}` has no retriever")))?;
-        match retriever.get("type").and_then(Value::as_str) {
-            Some("SimpleRetriever") => {}
+        let is_async = match retriever.get("type").and_then(Value::as_str) {
+            Some("SimpleRetriever") => false,
+            Some("AsyncRetriever") => true,
             Some(other) => {
                 return Err(Error::Manifest(format!(
-                    "stream `{name}`: the retriever `{other}` is not supported (SimpleRetriever is)"
+                    "stream `{name}`: the retriever `{other}` is not supported (SimpleRetriever \
+                     and AsyncRetriever are)"
                 )));
             }
             None => {
@@ -63,18 +76,49 @@ impl StreamDefinition {
                     "stream `{name}`: its retriever has no type"
                 )));
             }
-        }
-        let requester_value = retriever.get("requester").ok_or_else(|| {
-            Error::Manifest(format!("stream `{name}`: its retriever has no requester"))
+        };
+        // An AsyncRetriever's download is read as a SimpleRetriever's pages.
+        let field = |simple: &'static str, download: &'static str| match is_async {
+            true => download,
+            false => simple,
+        };
+        let requester_field = field("requester", "download_requester");
+        let requester_value = retriever.get(requester_field).ok_or_else(|| {
+            Error::Manifest(format!(
+                "stream `{name}`: its retriever has no {requester_field}"
+            ))
         })?;
         let requester = HttpRequester::from_manifest(requester_value, jinja, config)?;
-        let auth = StaticAuth::from_manifest(requester.authenticator.as_ref(), jinja, config)?;
+        let auth = Auth::from_manifest(requester.authenticator.as_ref(), jinja, config)?;
         let selector = retriever.get("record_selector").ok_or_else(|| {
             Error::Manifest(format!(
                 "stream `{name}`: its retriever has no record_selector"
             ))
         })?;
-        let extractor = extractor(selector.get("extractor"), name)?;
+        let extractor = match is_async {
+            false => extractor(selector.get("extractor"), name)?,
+            true => match retriever.get("download_extractor").filter(|v| !v.is_null()) {
+                Some(download) => extractor(Some(download), name)?,
+                None => DpathExtractor {
+                    field_path: Vec::new(),
+                },
+            },
+        };
+        let decoder = Decoder::from_manifest(retriever.get(field("decoder", "download_decoder")))?;
+        let paginator = Paginator::from_manifest(
+            retriever.get(field("paginator", "download_paginator")),
+            jinja,
+            config,
+        )?;
+        if paginator != Paginator::None {
+            decoder.check_pagination()?;
+        }
+        let async_jobs = match is_async {
+            true => Some(Box::new(AsyncJobs::from_manifest(
+                retriever, name, jinja, config,
+            )?)),
+            false => None,
+        };
         let record_filter = match selector.get("record_filter") {
             Some(filter @ Value::Object(_)) => match filter.get("condition") {
                 Some(Value::String(c)) if !c.is_empty() => Some((
@@ -89,16 +133,17 @@ impl StreamDefinition {
             },
             _ => None,
         };
-        match selector.get("schema_normalization") {
-            None | Some(Value::Null) => {}
-            Some(Value::String(s)) if s == "None" => {}
+        let normalize = match selector.get("schema_normalization") {
+            None | Some(Value::Null) => false,
+            Some(Value::String(s)) if s == "None" => false,
+            Some(Value::String(s)) if s == "Default" => true,
             Some(other) => {
                 return Err(Error::Manifest(format!(
-                    "stream `{name}`: schema_normalization {} is not supported yet",
+                    "stream `{name}`: schema_normalization {} is not supported (None and Default are)",
                     python_str(other)
                 )));
             }
-        }
+        };
         let incremental_sync = stream
             .get("incremental_sync")
             .filter(|s| !s.is_null())
@@ -121,7 +166,7 @@ impl StreamDefinition {
                 .get("transform_before_filtering")
                 .and_then(Value::as_bool)
                 .unwrap_or(client_side),
-            paginator: Paginator::from_manifest(retriever.get("paginator"), jinja, config)?,
+            paginator,
             router,
             ignore_slicer_on_later_pages: retriever
                 .get("ignore_stream_slicer_parameters_on_paginated_requests")
@@ -134,27 +179,21 @@ impl StreamDefinition {
             extractor,
             record_filter,
             incremental_sync,
+            decoder,
+            async_jobs,
+            normalize,
         })
     }
 
-    /// The substream router whose parents must be read before this
-    /// stream's partitions (directly, under a grouping router, or as an
-    /// element of a product of routers).
-    pub fn substream_router(&self) -> Option<&SubstreamPartitionRouter> {
-        fn find(router: &PartitionRouter) -> Option<&SubstreamPartitionRouter> {
-            match router {
-                PartitionRouter::Substream(s) => Some(s),
-                PartitionRouter::Grouping { router, .. } => find(router),
-                // A product reads the parents of its substream element.
-                PartitionRouter::Product(routers) => routers.iter().find_map(find),
-                _ => None,
-            }
-        }
-        find(&self.router)
+    /// The substream routers whose parents must be read before this
+    /// stream's partitions (directly, under a grouping router, or each
+    /// element of a product of routers, which reads its own parents).
+    pub fn substream_routers(&self) -> Vec<&SubstreamPartitionRouter> {
+        self.router.substream_routers()
     }
 }
 
-fn extractor(value: Option<&Value>, stream: &str) -> Result<DpathExtractor, Error> {
+pub(super) fn extractor(value: Option<&Value>, stream: &str) -> Result<DpathExtractor, Error> {
     let Some(value) = value else {
         return Err(Error::Manifest(format!(
             "stream `{stream}`: its record_selector has no extractor"

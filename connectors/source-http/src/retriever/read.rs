@@ -4,17 +4,18 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
+use super::async_run::{JobFailures, read_job_slice};
 use super::definition::StreamDefinition;
 use super::transport::{Answer, Transport};
 use crate::error::Error;
 use crate::incremental::{StreamCursor, system_clock};
 use crate::interpolation::Jinja;
-use crate::paginator::{Page, TokenGuard};
+use crate::paginator::{Page, PageReads, TokenGuard};
 use crate::partition::{ParentStreams, StreamSlice};
-use crate::records::decode_json;
 use crate::requester::{InjectInto, RequestContext, RequestOption, RequestOptions, RequestSources};
 use crate::transform::apply_all;
 
@@ -77,10 +78,30 @@ pub fn read_stream<'a>(
             system_clock(),
         )?;
         let mut partitions = stream.router.partitions();
+        let mut failed_jobs = JobFailures::default();
         let read: Result<Flow, Error> = async {
             while let Some(partition) = partitions.next(&mut parents)? {
                 for slice in cursor.slices(&cx.jinja, &partition)? {
-                    if read_slice(cx, stream, &slice, &mut cursor, sink).await? == Flow::Enough {
+                    let flow = match &stream.async_jobs {
+                        None => read_slice(cx, stream, &slice, &mut cursor, sink).await?,
+                        Some(jobs) => {
+                            let read = read_job_slice(
+                                cx,
+                                stream,
+                                jobs,
+                                &slice,
+                                &mut cursor,
+                                sink,
+                                &mut failed_jobs,
+                            );
+                            // A slice whose job failed or was skipped stays open.
+                            match read.await? {
+                                Some(flow) => flow,
+                                None => continue,
+                            }
+                        }
+                    };
+                    if flow == Flow::Enough {
                         return Ok(Flow::Enough);
                     }
                     if let Some(state) = cursor.close_slice(&slice)? {
@@ -88,7 +109,10 @@ pub fn read_stream<'a>(
                     }
                 }
             }
-            Ok(Flow::More)
+            match std::mem::take(&mut failed_jobs).into_error() {
+                Some(error) => Err(error),
+                None => Ok(Flow::More),
+            }
         }
         .await;
         match read {
@@ -154,25 +178,25 @@ async fn read_parents(
         records: Vec::new(),
         states: Vec::new(),
     };
-    let Some(router) = stream.substream_router() else {
-        return Ok(parents);
-    };
-    for (i, config) in router.parent_stream_configs.iter().enumerate() {
-        let parent = StreamDefinition::from_manifest(&config.stream, &cx.jinja, &cx.config)?;
-        let cursor_field = parent.info.cursor_field.clone();
-        let input = router.parent_input_state(i, state, cursor_field.as_deref());
-        let mut collect = Collect {
-            records: Default::default(),
-        };
-        let final_state = read_stream(cx, &parent, input.as_ref(), &mut collect).await?;
-        parents.records.push(collect.records);
-        parents.states.push(final_state);
+    // Each router of a product reads its own parents, one after the other.
+    for router in stream.substream_routers() {
+        for (i, config) in router.parent_stream_configs.iter().enumerate() {
+            let parent = StreamDefinition::from_manifest(&config.stream, &cx.jinja, &cx.config)?;
+            let cursor_field = parent.info.cursor_field.clone();
+            let input = router.parent_input_state(i, state, cursor_field.as_deref());
+            let mut collect = Collect {
+                records: Default::default(),
+            };
+            let final_state = read_stream(cx, &parent, input.as_ref(), &mut collect).await?;
+            parents.records.push(collect.records);
+            parents.states.push(final_state);
+        }
     }
     Ok(parents)
 }
 
 /// Reads every page of one slice.
-async fn read_slice(
+pub(super) async fn read_slice(
     cx: &ReadContext,
     stream: &StreamDefinition,
     slice: &StreamSlice,
@@ -180,8 +204,13 @@ async fn read_slice(
     sink: &mut dyn Sink,
 ) -> Result<Flow, Error> {
     let (jinja, config) = (&cx.jinja, &cx.config);
-    let slice_value = slice.to_value();
-    let slicer = slicer_options(stream, cursor, slice, jinja, config)?;
+    // With its parts (`stream_slice.extra_fields`...), for the templates.
+    let slice_value = slice.template_value();
+    // An async stream's download has no options of the slicer's.
+    let slicer = match stream.async_jobs {
+        None => slicer_options(stream, cursor, slice, jinja, config)?,
+        Some(_) => RequestOptions::default(),
+    };
     let empty = RequestOptions::default();
     let data_feed = cursor.is_data_feed();
     let client_side = cursor.is_client_side_incremental();
@@ -201,6 +230,7 @@ async fn read_slice(
                     .request_options(token.as_ref(), jinja, config)?;
             let path = stream.paginator.path(token.as_ref());
             let later_page = token.is_some() && stream.ignore_slicer_on_later_pages;
+            let auth = stream.auth.options().await?;
             let parts = stream.requester.build(
                 jinja,
                 &context,
@@ -208,18 +238,19 @@ async fn read_slice(
                     paginator: &paginator_options,
                     paginator_path: path.as_deref(),
                     slicer: if later_page { &empty } else { &slicer },
-                    auth: &stream.auth.options,
+                    auth: &auth,
                 },
             )?;
             let mut rate_limited = || sink.rate_limited();
             let fetched = match cx
                 .transport
-                .send(
+                .send_authed(
                     &parts,
                     &stream.requester.error_handler,
                     jinja,
                     config,
                     &mut rate_limited,
+                    &stream.auth,
                 )
                 .await?
             {
@@ -227,8 +258,43 @@ async fn read_slice(
                 Answer::Ignored => break 'slice,
                 Answer::ResetPagination => continue 'slice,
             };
-            let bodies = decode_json(&fetched.body);
-            let extracted = stream.extractor.extract_bodies(&bodies, jinja, config)?;
+            let mut bodies = stream.decoder.page_bodies(&fetched.view())?;
+            // The records move out of the body unless the paginator reads
+            // them there: when it reads only the body, its token is taken
+            // first (its error waits until the page's records are out).
+            let mut early_token = None;
+            let mut kept_bodies = None;
+            let extracted = match stream.paginator.page_reads() {
+                PageReads::Nothing => stream.extractor.extract_owned(bodies, jinja, config)?,
+                PageReads::Body => {
+                    let first =
+                        Arc::new(bodies.first_mut().map(std::mem::take).unwrap_or_default());
+                    let view = fetched.view();
+                    let page = Page {
+                        response: &view,
+                        body: &first,
+                        emitted: 0,
+                        extracted: None,
+                        last_record: None,
+                        stream_slice: Some(&slice_value),
+                    };
+                    early_token = Some(stream.paginator.next_page_token(
+                        &page,
+                        token.as_ref(),
+                        jinja,
+                        config,
+                    ));
+                    if let Some(body) = bodies.first_mut() {
+                        *body = Arc::try_unwrap(first).unwrap_or_else(|shared| (*shared).clone());
+                    }
+                    stream.extractor.extract_owned(bodies, jinja, config)?
+                }
+                PageReads::Records => {
+                    let extracted = stream.extractor.extract_bodies(&bodies, jinja, config)?;
+                    kept_bodies = Some(bodies);
+                    extracted
+                }
+            };
             let extracted_count = extracted.len();
             // The filter's context, built once a page: only the record changes.
             let mut filter_context = match &stream.record_filter {
@@ -269,6 +335,9 @@ async fn read_slice(
                         &slice_value,
                     )?;
                 }
+                if stream.normalize {
+                    crate::schema::normalize(&stream.info.json_schema, &mut record);
+                }
                 cursor.observe(slice, &record)?;
                 emitted += 1;
                 if let Some(previous) = last_record.replace(record)
@@ -285,20 +354,26 @@ async fn read_slice(
             if !fetched.view().ok() || stop_feed {
                 break 'slice;
             }
-            let body = bodies.into_iter().next().unwrap_or_else(|| json!({}));
-            let view = fetched.view();
-            let page = Page {
-                response: &view,
-                body: &body,
-                emitted,
-                extracted: Some(extracted_count),
-                last_record: last_record.as_ref(),
-                stream_slice: Some(&slice_value),
+            let next = match early_token {
+                Some(next) => next?,
+                None => {
+                    let first = kept_bodies.and_then(|bodies| bodies.into_iter().next());
+                    let body = Arc::new(first.unwrap_or_else(|| json!({})));
+                    let view = fetched.view();
+                    let page = Page {
+                        response: &view,
+                        body: &body,
+                        emitted,
+                        extracted: Some(extracted_count),
+                        last_record: last_record.as_ref(),
+                        stream_slice: Some(&slice_value),
+                    };
+                    stream
+                        .paginator
+                        .next_page_token(&page, token.as_ref(), jinja, config)?
+                }
             };
-            match stream
-                .paginator
-                .next_page_token(&page, token.as_ref(), jinja, config)?
-            {
+            match next {
                 None => break 'slice,
                 Some(next) => {
                     guard.check(&next)?;

@@ -16,6 +16,7 @@ use airbyte_sdk::http::{HttpClient, RetryPolicy, TransportKind};
 use airbyte_sdk::protocol::FailureType;
 use serde_json::Value;
 
+use crate::auth::{Auth, RefreshAttempt};
 use crate::error::Error;
 use crate::error_handler::{
     ErrorHandler, Failure, MAX_TIME_SECONDS, Outcome, ResponseAction, Retrier, Retry,
@@ -143,8 +144,34 @@ impl Transport {
         config: &Value,
         rate_limited: &mut (dyn FnMut() -> Result<(), Error> + Send),
     ) -> Result<Answer, Error> {
+        let auth = Auth::default();
+        self.send_authed(parts, handler, jinja, config, rate_limited, &auth)
+            .await
+    }
+
+    /// [`Transport::send`] for a request that `auth` authenticates: each
+    /// retry carries its headers anew, and `REFRESH_TOKEN_THEN_RETRY`
+    /// refreshes its OAuth token first.
+    pub async fn send_authed(
+        &self,
+        first: &RequestParts,
+        handler: &ErrorHandler,
+        jinja: &Jinja,
+        config: &Value,
+        rate_limited: &mut (dyn FnMut() -> Result<(), Error> + Send),
+        auth: &Auth,
+    ) -> Result<Answer, Error> {
         let mut retrier = Retrier::new(handler.max_retries(), MAX_TIME_SECONDS);
+        let mut refresh = RefreshAttempt::None;
+        let mut again: Option<RequestParts> = None;
+        let mut sent_once = false;
         loop {
+            if std::mem::replace(&mut sent_once, true) && !auth.is_static() {
+                let mut next = first.clone();
+                auth.reapply(&mut next).await?;
+                again = Some(next);
+            }
+            let parts = again.as_ref().unwrap_or(first);
             retrier.on_send(now());
             let attempt = self.send_once(parts).await?;
             let view;
@@ -204,6 +231,9 @@ impl Transport {
                 ResponseAction::Retry
                 | ResponseAction::RateLimited
                 | ResponseAction::RefreshTokenThenRetry => {
+                    if resolution.action == ResponseAction::RefreshTokenThenRetry {
+                        auth.refresh_then_retry(&mut refresh, parts, status).await?;
+                    }
                     // Each rate-limited answer is told before its wait is
                     // asked for, the last one too (as the CDK prints it).
                     if resolution.action == ResponseAction::RateLimited || status == Some(429) {

@@ -14,19 +14,22 @@ pub use manifest_input::{
 pub use spec::{generic_spec, manifest_spec};
 
 use airbyte_sdk::protocol::{
-    AirbyteCatalog, ConfiguredAirbyteStream, ConnectorSpecification, JsonObject,
+    AirbyteCatalog, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, ConnectorSpecification,
+    JsonObject,
 };
-use airbyte_sdk::source::StreamOutput;
+use airbyte_sdk::source::{InputState, SourceOutput, StreamOutput, read_streams};
 use airbyte_sdk::{Result, Source};
 use serde_json::Value;
 
-use crate::engine::{Engine, OutputSink};
+use crate::engine::{Engine, OutputSink, StreamFailures};
 use crate::error::Error;
 use crate::requester::{quote, quote_plus};
 
 /// Runs a declarative manifest as `source-declarative-manifest` does.
 pub struct ManifestSource {
     input: std::result::Result<ManifestInput, String>,
+    /// The streams that failed in the read.
+    failures: StreamFailures,
 }
 
 impl ManifestSource {
@@ -36,6 +39,7 @@ impl ManifestSource {
         let local = std::path::Path::new(LOCAL_MANIFEST_PATH);
         ManifestSource {
             input: ManifestInput::new(extra, local).map_err(|e| e.to_string()),
+            failures: StreamFailures::default(),
         }
     }
 
@@ -43,6 +47,7 @@ impl ManifestSource {
     pub fn with_manifest(manifest: Value) -> Self {
         ManifestSource {
             input: Ok(ManifestInput::Local(manifest)),
+            failures: StreamFailures::default(),
         }
     }
 
@@ -112,11 +117,13 @@ impl Source for ManifestSource {
     async fn check(&self, config: &Value) -> Result<()> {
         let engine = self.engine(config)?;
         // Every failure of CheckStream is a FAILED status, as the CDK's.
-        engine.check().await.map_err(airbyte_sdk::Error::config)
+        let checked = engine.check().await;
+        print_control_messages()?;
+        checked.map_err(airbyte_sdk::Error::config)
     }
 
     async fn discover(&self, config: &Value) -> Result<AirbyteCatalog> {
-        Ok(self.engine(config)?.discover()?)
+        Ok(self.engine(config)?.discover().await?)
     }
 
     async fn read_stream(
@@ -130,15 +137,47 @@ impl Source for ManifestSource {
         let state = state.map(|s| Value::Object(s.to_map()));
         let mut sink = OutputSink::new(out);
         let name = &stream.stream.name;
-        engine
-            .read(name, state.as_ref(), &mut sink)
-            .await
-            .map_err(|e| stream_error(name, e))
+        let read = engine.read(name, state.as_ref(), &mut sink).await;
+        sink.emit_control()?;
+        let error = match read {
+            Ok(()) => return Ok(()),
+            Err(e) => stream_error(name, e),
+        };
+        // Its trace now, as the CDK's; the sync fails at its end (`read`).
+        self.failures.fail(out, &error)?;
+        Err(error)
+    }
+
+    /// The default read, which ends as the CDK's concurrent read: with one
+    /// closing error if any stream failed (see [`StreamFailures`]).
+    async fn read(
+        &self,
+        config: &Value,
+        catalog: &ConfiguredAirbyteCatalog,
+        state: &InputState,
+        out: &SourceOutput,
+    ) -> Result<()> {
+        let result = read_streams(self, config, catalog, state, out).await;
+        self.failures.close(result)
     }
 
     fn max_concurrent_streams(&self) -> usize {
         2
     }
+}
+
+/// Prints the CONTROL messages the authenticators queued straight to
+/// stdout, as the CDK prints them (`check` has no output to write to).
+fn print_control_messages() -> Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    for message in crate::auth::take_control_messages() {
+        let line = serde_json::to_string(&message)
+            .map_err(|e| airbyte_sdk::Error::system(e.to_string()))?;
+        writeln!(stdout, "{line}")?;
+    }
+    stdout.flush()?;
+    Ok(())
 }
 
 /// A stream's error as the CDK reports it: an exception it does not

@@ -117,8 +117,11 @@ fn schema(loader: Option<&Value>, stream: &str) -> Result<Value, Error> {
             .unwrap_or_else(|| Value::Object(Map::new()))),
         // The file would be in the connector's Python package: none here.
         Some("JsonFileSchemaLoader" | "DefaultSchemaLoader") => Ok(Value::Object(Map::new())),
+        // Built from API records: the engine loads it before discover and
+        // read (`schema::load_dynamic_schema`).
+        Some("DynamicSchemaLoader") => Ok(Value::Object(Map::new())),
         Some(other) => Err(Error::Manifest(format!(
-            "stream `{stream}`: the schema loader `{other}` is not supported (InlineSchemaLoader, JsonFileSchemaLoader are)"
+            "stream `{stream}`: the schema loader `{other}` is not supported (InlineSchemaLoader, JsonFileSchemaLoader, DynamicSchemaLoader are)"
         ))),
         None => Err(Error::Manifest(format!(
             "stream `{stream}`: the schema loader has no type"

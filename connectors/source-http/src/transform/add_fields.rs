@@ -25,7 +25,8 @@ pub enum ValueType {
 }
 
 impl ValueType {
-    fn from_name(name: &str) -> Result<ValueType, Error> {
+    /// The type named in a manifest (`string`, `number`, `integer`, `boolean`).
+    pub fn from_name(name: &str) -> Result<ValueType, Error> {
         match name {
             "string" => Ok(ValueType::String),
             "number" => Ok(ValueType::Number),
@@ -176,7 +177,7 @@ fn added_field(value: &Value) -> Result<AddedField, Error> {
 
 /// `InterpolatedString(template).eval(config, valid_types=(type,))`: the
 /// literal of the rendered text if it has the type, else the text.
-fn eval_typed(
+pub(crate) fn eval_typed(
     jinja: &Jinja,
     template: &str,
     context: &Map<String, Value>,

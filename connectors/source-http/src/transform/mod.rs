@@ -11,6 +11,7 @@ mod flatten;
 mod keys;
 mod remove_fields;
 
+pub(crate) use add_fields::eval_typed;
 pub use add_fields::{AddFields, AddedField, ValueType};
 pub use flatten::{DpathFlattenFields, flatten_fields};
 pub use keys::{KeysReplace, keys_to_lower, keys_to_snake_case, snake_key};

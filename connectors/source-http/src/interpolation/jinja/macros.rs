@@ -184,3 +184,32 @@ pub fn camel_case_to_snake_case(text: String) -> String {
     }
     out
 }
+
+/// `today_with_timezone(tz)`: today's `date` in IANA zone `tz` (pytz's
+/// name; the offset from the system's tz database, see [`super::zone`]).
+pub fn today_with_timezone(tz: String) -> Result<Value, Error> {
+    let at = now();
+    let offset = super::zone::zone_offset(&tz, at.micros.div_euclid(1_000_000))
+        .ok_or_else(|| invalid(format!("UnknownTimeZoneError: {tz:?}")))?;
+    Ok(Value::from_object(PyDateTime {
+        at: at.at_offset(offset),
+        date_only: true,
+    }))
+}
+
+/// `generate_uuid()`: `str(uuid.uuid4())`.
+pub fn generate_uuid() -> Result<Value, Error> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| invalid(format!("no randomness: {e}")))?;
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(Value::from(format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )))
+}

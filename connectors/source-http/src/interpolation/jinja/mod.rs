@@ -5,10 +5,13 @@
 //! Python's `str()`, Python's string and dict methods, the CDK's macros
 //! and filters, and the literal evaluation of the result.
 
+mod duration;
 mod filters;
+mod lazy;
 mod macros;
 mod objects;
 mod print;
+mod zone;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -19,7 +22,9 @@ use serde_json::{Map, Value};
 use super::typed;
 use crate::error::Error;
 
+pub use duration::{PyDuration, rewrite as rewrite_duration_arithmetic};
 pub use objects::PyDateTime;
+pub use zone::zone_offset;
 
 /// The types a rendered value may take (the CDK's `valid_types`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +107,11 @@ impl Jinja {
         env.add_function("str_to_datetime", macros::str_to_datetime);
         env.add_function("sanitize_url", macros::sanitize_url);
         env.add_function("camel_case_to_snake_case", macros::camel_case_to_snake_case);
+        env.add_function("duration", duration::duration);
+        env.add_function("today_with_timezone", macros::today_with_timezone);
+        env.add_function("generate_uuid", macros::generate_uuid);
+        env.add_function("__py_add", duration::py_add);
+        env.add_function("__py_sub", duration::py_sub);
         env.add_filter("hash", filters::hash);
         env.add_filter("base64encode", filters::base64encode);
         env.add_filter("base64decode", filters::base64decode);
@@ -112,7 +122,7 @@ impl Jinja {
         env.add_filter("hmac", filters::hmac);
         // Templates are compiled once and kept, by their text (the CDK
         // caches them too): the loader's "name" is the template itself.
-        env.set_loader(|source| Ok(Some(source.to_owned())));
+        env.set_loader(|source| Ok(Some(duration::rewrite(source))));
         Jinja {
             env,
             names: Mutex::new(HashMap::new()),
@@ -141,6 +151,34 @@ impl Jinja {
         default: Option<&str>,
         valid: ValidTypes,
     ) -> Result<Value, Error> {
+        self.eval_shared(template, context, &[], default, valid)
+    }
+
+    /// [`Jinja::eval_as`] with `shared` entries besides the context's:
+    /// documents handed to the template as views, converted only as far
+    /// as it reads them (a page's `response`, which a paginator's template
+    /// reads a field of).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use serde_json::{Map, json};
+    /// use source_http::interpolation::{Jinja, ValidTypes};
+    /// let page = Arc::new(json!({"data": [{"id": 1}, {"id": 2}], "next": "t-2"}));
+    /// let jinja = Jinja::new();
+    /// let shared = [("response", &page)];
+    /// let next = jinja.eval_shared("{{ response.next }}", &Map::new(), &shared, None, ValidTypes::Any);
+    /// assert_eq!(next.unwrap(), json!("t-2"));
+    /// let last = jinja.eval_shared("{{ response.data[-1].id }}", &Map::new(), &shared, None, ValidTypes::Any);
+    /// assert_eq!(last.unwrap(), json!(2));
+    /// ```
+    pub fn eval_shared(
+        &self,
+        template: &str,
+        context: &Map<String, Value>,
+        shared: &[(&str, &Arc<Value>)],
+        default: Option<&str>,
+        valid: ValidTypes,
+    ) -> Result<Value, Error> {
         let typed = |text: &str| valid.filter(text, typed(text));
         if let Some(alias) = ALIASES.iter().find(|a| context.contains_key(**a)) {
             return Err(Error::Manifest(format!(
@@ -156,7 +194,7 @@ impl Jinja {
         if !is_template(template) && !template.is_empty() {
             return Ok(typed(template));
         }
-        let names = JinjaContext::new(context);
+        let names = JinjaContext::new(context, shared);
         match self.render(template, &names) {
             Ok(text) if !text.is_empty() => return Ok(typed(&text)),
             Ok(_) => {}
@@ -189,6 +227,7 @@ impl Jinja {
                 let alias = ALIASES.contains(&name.as_str()) && context.slice.is_some();
                 !alias
                     && !context.source.contains_key(*name)
+                    && !context.shared.iter().any(|(s, _)| s == *name)
                     && self.env.globals().all(|(g, _)| g != *name)
             })
             .collect();
@@ -233,13 +272,16 @@ fn is_template(text: &str) -> bool {
 /// converted only as far as the template reads it.
 struct JinjaContext<'c> {
     source: &'c Map<String, Value>,
+    /// Entries handed over as views of their document (`lazy`).
+    shared: &'c [(&'c str, &'c Arc<Value>)],
     slice: Option<&'c Value>,
 }
 
 impl<'c> JinjaContext<'c> {
-    fn new(source: &'c Map<String, Value>) -> Self {
+    fn new(source: &'c Map<String, Value>, shared: &'c [(&'c str, &'c Arc<Value>)]) -> Self {
         JinjaContext {
             source,
+            shared,
             slice: source.get("stream_slice"),
         }
     }
@@ -249,7 +291,8 @@ impl<'c> JinjaContext<'c> {
     /// template reads would be cheaper, but minijinja's
     /// `undeclared_variables` misses some, such as those under a slice.)
     fn value(&self) -> JinjaValue {
-        let slice = self.slice.map(JinjaValue::from_serialize);
+        // A stream slice's object (its `extra_fields`...), see partition::slice_value.
+        let slice = self.slice.map(crate::partition::slice_value);
         let mut entries: Vec<(String, JinjaValue)> = self
             .source
             .iter()
@@ -261,6 +304,11 @@ impl<'c> JinjaContext<'c> {
         if let Some(slice) = slice {
             entries.extend(ALIASES.iter().map(|a| ((*a).to_owned(), slice.clone())));
         }
+        entries.extend(
+            self.shared
+                .iter()
+                .map(|(name, doc)| ((*name).to_owned(), lazy::LazyJson::value(doc))),
+        );
         entries.into_iter().collect()
     }
 }
