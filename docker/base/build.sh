@@ -14,6 +14,7 @@
 #     (Debian's merged /usr: /lib -> usr/lib, /lib64 -> usr/lib64);
 #   - /etc/ssl/certs/ca-certificates.crt (Debian's ca-certificates package is
 #     installed on the host first if the bundle is missing);
+#   - /usr/share/zoneinfo, the host's tz database (without right/ and posix/);
 #   - /etc/passwd, /etc/group (root and airbyte 1000:1000, home /airbyte) and
 #     /etc/nsswitch.conf from docker/base/files/;
 #   - /airbyte (0755, owned by 1000:1000) and /tmp (1777);
@@ -171,6 +172,13 @@ if [[ ! -s $certs ]]; then
     [[ -s $certs ]] || die "$certs is missing: run \`apt-get install ca-certificates\` as root"
 fi
 copy_path "$certs"
+# The tz database (Debian's tzdata, about 2 MB without its right/ and posix/
+# variants), for time zones named at run time (source-http's
+# `today_with_timezone(...)`).
+zoneinfo=/usr/share/zoneinfo
+[[ -f $zoneinfo/Europe/Oslo ]] || die "$zoneinfo is missing: run \`apt-get install tzdata\` as root"
+mkdir -p "$rootfs$zoneinfo"
+find "$zoneinfo" -mindepth 1 -maxdepth 1 ! -name right ! -name posix -exec cp -a {} "$rootfs$zoneinfo/" \;
 for tool in "${shell_tools[@]}"; do copy_path "$tool"; done
 # /bin/sh -> dash, reached through Debian's merged /usr (/bin -> usr/bin).
 [[ -L $rootfs/bin ]] || ln -s usr/bin "$rootfs/bin"

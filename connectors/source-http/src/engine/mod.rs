@@ -4,6 +4,7 @@
 
 mod dynamic;
 mod failures;
+mod groups;
 mod output;
 
 use airbyte_sdk::protocol::AirbyteCatalog;
@@ -18,6 +19,7 @@ use crate::retriever::{
 use crate::stream::StreamInfo;
 
 pub use failures::StreamFailures;
+pub use groups::{GroupLocks, StreamGroups};
 pub use output::OutputSink;
 
 /// The CDK's default number of concurrent workers.
@@ -29,6 +31,8 @@ pub struct Engine {
     config: Value,
     jinja: Jinja,
     streams: Vec<(StreamInfo, Value)>,
+    /// `stream_groups`, checked against the streams.
+    groups: StreamGroups,
     secrets: Vec<String>,
     /// The streams `dynamic_streams` generate, once resolved.
     dynamic: tokio::sync::OnceCell<Vec<(StreamInfo, Value)>>,
@@ -47,11 +51,13 @@ impl Engine {
                 stream.clone(),
             ));
         }
+        let groups = StreamGroups::from_manifest(&manifest);
         Ok(Engine {
             manifest,
             config,
             jinja,
             streams,
+            groups,
             secrets,
             dynamic: tokio::sync::OnceCell::new(),
         })
@@ -217,6 +223,25 @@ impl Engine {
         state: Option<&Value>,
         sink: &mut dyn Sink,
     ) -> Result<(), Error> {
+        self.read_in_groups(name, state, sink, &GroupLocks::default())
+            .await
+    }
+
+    /// [`Engine::read`], waiting first for the `stream_groups` that the
+    /// stream and its parents are in (`locks`: those of the sync).
+    pub async fn read_in_groups(
+        &self,
+        name: &str,
+        state: Option<&Value>,
+        sink: &mut dyn Sink,
+        locks: &GroupLocks,
+    ) -> Result<(), Error> {
+        let _held = if self.groups.is_empty() {
+            Vec::new()
+        } else {
+            let mappings: Vec<Value> = self.streams.iter().map(|(_, s)| s.clone()).collect();
+            locks.acquire(&self.groups.held_by(name, &mappings)).await
+        };
         let definition = self.definition(name, &self.config).await?;
         let cx = self.context(self.config.clone(), &definition)?;
         read_stream(&cx, &definition, state, sink).await.map(|_| ())

@@ -21,7 +21,7 @@ use airbyte_sdk::source::{InputState, SourceOutput, StreamOutput, read_streams};
 use airbyte_sdk::{Result, Source};
 use serde_json::Value;
 
-use crate::engine::{Engine, OutputSink, StreamFailures};
+use crate::engine::{Engine, GroupLocks, OutputSink, StreamFailures};
 use crate::error::Error;
 use crate::requester::{quote, quote_plus};
 
@@ -30,6 +30,8 @@ pub struct ManifestSource {
     input: std::result::Result<ManifestInput, String>,
     /// The streams that failed in the read.
     failures: StreamFailures,
+    /// The `stream_groups` being read.
+    group_locks: GroupLocks,
 }
 
 impl ManifestSource {
@@ -40,6 +42,7 @@ impl ManifestSource {
         ManifestSource {
             input: ManifestInput::new(extra, local).map_err(|e| e.to_string()),
             failures: StreamFailures::default(),
+            group_locks: GroupLocks::default(),
         }
     }
 
@@ -48,6 +51,7 @@ impl ManifestSource {
         ManifestSource {
             input: Ok(ManifestInput::Local(manifest)),
             failures: StreamFailures::default(),
+            group_locks: GroupLocks::default(),
         }
     }
 
@@ -61,6 +65,7 @@ impl ManifestSource {
             .map_err(|e| Error::Manifest(e.clone()))?;
         let manifest = input.manifest(config)?;
         refuse_custom_components(&manifest)?;
+        warn_unapplied(&manifest);
         if let Ok(spec) = manifest_spec(&manifest) {
             let mut checked = config.clone();
             if let Value::Object(map) = &mut checked {
@@ -75,6 +80,20 @@ impl ManifestSource {
             config.clone(),
             self.extra_secrets(config),
         )?)
+    }
+}
+
+/// Says once, in a LOG line, which top-level settings source-http reads
+/// but does not apply: `api_budget` (the CDK's client-side rate limits:
+/// here the error handler's backoff on 429s is the only limit).
+fn warn_unapplied(manifest: &Value) {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    if manifest.get("api_budget").is_some_and(|b| !b.is_null()) {
+        WARNED.call_once(|| {
+            tracing::warn!(
+                "The manifest's api_budget is not applied by source-http: requests are not rate-limited on the client side; the error handlers' backoff on 429 answers still applies."
+            );
+        });
     }
 }
 
@@ -137,7 +156,9 @@ impl Source for ManifestSource {
         let state = state.map(|s| Value::Object(s.to_map()));
         let mut sink = OutputSink::new(out);
         let name = &stream.stream.name;
-        let read = engine.read(name, state.as_ref(), &mut sink).await;
+        let read = engine
+            .read_in_groups(name, state.as_ref(), &mut sink, &self.group_locks)
+            .await;
         sink.emit_control()?;
         let error = match read {
             Ok(()) => return Ok(()),
