@@ -8,21 +8,13 @@ use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use airbyte_sdk::testkit::TestDir;
+use airbyte_sdk::value::calendar::civil_from_days;
 use common::docker_available;
 use serde_json::{Value, json};
 
 /// The civil date (`YYYY-MM-DD`) of a count of days since 1970-01-01.
 fn civil(days: i64) -> String {
-    // Howard Hinnant's days_from_civil, inverted.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = civil_from_days(days);
     format!("{year:04}-{month:02}-{day:02}")
 }
 

@@ -47,37 +47,21 @@ impl FixtureServer {
                 .unwrap_or_else(|| panic!("integration_tests/config.json has no string `{key}`"))
                 .to_owned()
         };
-        let script = connector_dir().join("tests/fixtures/server.py");
-        let mut child = Command::new("python3")
-            .arg(&script)
-            .args(["--token", &text("api_token")])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start python3 {}: {e}", script.display()));
-        let mut line = String::new();
-        let read =
-            BufReader::new(child.stdout.take().expect("the server's stdout")).read_line(&mut line);
-        let Some(port) = line.trim().strip_prefix("PORT ").map(str::to_owned) else {
-            let _ = child.kill();
-            panic!("the fixture server printed {line:?} ({read:?}), not `PORT <n>`");
-        };
-        FixtureServer {
-            child,
-            base_url: format!("http://127.0.0.1:{port}"),
-            config_url: text("base_url"),
-        }
+        FixtureServer::spawn(
+            "server.py",
+            &["--token", &text("api_token")],
+            text("base_url"),
+        )
     }
 
-    /// Starts the stand-in APIs of source-http's manifests modeled on real
-    /// connectors (`tests/fixtures/real_apis.py`, its default token), for
-    /// the suites of `connectors/source-http/acceptance/<name>/`, whose
-    /// configs name `http://127.0.0.1:54381`.
-    pub fn start_real() -> FixtureServer {
-        let script = connector_dir().join("tests/fixtures/real_apis.py");
+    /// Starts `tests/fixtures/<script> <args>` (`python3`, the standard
+    /// library only), which prints `PORT <n>` first; `config_url` is the URL
+    /// the configs name for it.
+    fn spawn(script: &str, args: &[&str], config_url: String) -> FixtureServer {
+        let script = connector_dir().join("tests/fixtures").join(script);
         let mut child = Command::new("python3")
             .arg(&script)
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -96,8 +80,16 @@ impl FixtureServer {
         FixtureServer {
             child,
             base_url: format!("http://127.0.0.1:{port}"),
-            config_url: "http://127.0.0.1:54381".to_owned(),
+            config_url,
         }
+    }
+
+    /// Starts the stand-in APIs of source-http's manifests modeled on real
+    /// connectors (`tests/fixtures/real_apis.py`, its default token), for
+    /// the suites of `connectors/source-http/acceptance/<name>/`, whose
+    /// configs name `http://127.0.0.1:54381`.
+    pub fn start_real() -> FixtureServer {
+        FixtureServer::spawn("real_apis.py", &[], "http://127.0.0.1:54381".to_owned())
     }
 
     /// `connectors/source-http/acceptance/<name>/` (its

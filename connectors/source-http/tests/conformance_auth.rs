@@ -11,11 +11,12 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::process::Command;
 
 use airbyte_sdk::testkit::TestDir;
-use common::fixture::{FixtureServer, configured_catalog, manifest, ours, run, sdm};
+use common::fixture::{
+    FixtureServer, by_stream, configured_catalog, manifest, messages, ours, run, sdm,
+};
 use serde_json::{Value, json};
 
 /// What must never show in ours' output (but in CONTROL messages).
@@ -42,14 +43,8 @@ fn run_ours(args: &[&str]) -> Ran {
         }
         assert!(!line.contains("panicked"), "{line}");
     }
-    let messages = stdout
-        .lines()
-        .filter(|l| l.starts_with('{'))
-        .map(|l| serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .filter(|m| m["type"] != "LOG")
-        .collect();
     Ran {
-        messages,
+        messages: messages(&stdout),
         code: out.status.code().unwrap_or(-1),
     }
 }
@@ -76,35 +71,6 @@ fn config(dir: &TestDir, name: &str, server: &FixtureServer, refresh_token: &str
         "username": "ada", "password": "pw-Zr9",
     });
     dir.write_json(name, &config).display().to_string()
-}
-
-/// Records (sorted) and the last state of each stream.
-fn by_stream(messages: &[Value]) -> BTreeMap<String, (Vec<String>, Option<Value>)> {
-    let mut out: BTreeMap<String, (Vec<String>, Option<Value>)> = BTreeMap::new();
-    for m in messages {
-        match m["type"].as_str() {
-            Some("RECORD") => {
-                let name = m["record"]["stream"].as_str().unwrap_or("").to_owned();
-                out.entry(name)
-                    .or_default()
-                    .0
-                    .push(m["record"]["data"].to_string());
-            }
-            Some("STATE") => {
-                let stream = &m["state"]["stream"];
-                let name = stream["stream_descriptor"]["name"]
-                    .as_str()
-                    .unwrap_or("")
-                    .to_owned();
-                out.entry(name).or_default().1 = Some(stream["stream_state"].clone());
-            }
-            _ => {}
-        }
-    }
-    for (records, _) in out.values_mut() {
-        records.sort();
-    }
-    out
 }
 
 /// The configs of the CONTROL messages, comparable across engines and servers.

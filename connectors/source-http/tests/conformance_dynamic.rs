@@ -11,7 +11,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use airbyte_sdk::testkit::TestDir;
-use common::fixture::{FixtureServer, configured_catalog, manifest, ours, run, sdm};
+use common::fixture::{FixtureServer, by_stream, configured_catalog, manifest, ours, run, sdm};
 use serde_json::{Value, json};
 
 /// What one engine gave.
@@ -111,33 +111,6 @@ fn outcome(manifest_name: &str, use_sdm: bool) -> Outcome {
         read,
         read_code,
     }
-}
-
-/// Each stream's records (sorted) and its last state.
-fn by_stream(messages: &[Value]) -> BTreeMap<String, (Vec<String>, Option<Value>)> {
-    let mut out: BTreeMap<String, (Vec<String>, Option<Value>)> = BTreeMap::new();
-    for m in messages {
-        match m["type"].as_str() {
-            Some("RECORD") => {
-                let name = m["record"]["stream"].as_str().unwrap_or("").to_owned();
-                let data = m["record"]["data"].to_string();
-                out.entry(name).or_default().0.push(data);
-            }
-            Some("STATE") => {
-                let stream = &m["state"]["stream"];
-                let name = stream["stream_descriptor"]["name"]
-                    .as_str()
-                    .unwrap_or("")
-                    .to_owned();
-                out.entry(name).or_default().1 = Some(stream["stream_state"].clone());
-            }
-            _ => {}
-        }
-    }
-    for (records, _) in out.values_mut() {
-        records.sort();
-    }
-    out
 }
 
 /// The catalog's streams by name (the engines order them alike, but the

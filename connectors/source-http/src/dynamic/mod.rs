@@ -30,6 +30,7 @@ use serde_json::{Map, Value, json};
 use crate::error::Error;
 use crate::interpolation::{Jinja, python_str, truthy};
 use crate::manifest::parameters::propagate_component;
+use crate::requester::options::py_type;
 use crate::transform::ValueType;
 use crate::transform::dpath::{self, Glob};
 
@@ -132,7 +133,7 @@ pub async fn resolve_streams(
                     return Err(Error::Read(format!(
                         "Expected stream name {} to be a string, got <class '{}'>.",
                         python_str(other),
-                        python_type(other)
+                        py_type(other)
                     )));
                 }
             };
@@ -143,19 +144,6 @@ pub async fn resolve_streams(
         }
     }
     Ok(out)
-}
-
-/// The name of a value's Python type.
-fn python_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "NoneType",
-        Value::Bool(_) => "bool",
-        Value::Number(n) if n.is_f64() => "float",
-        Value::Number(_) => "int",
-        Value::String(_) => "str",
-        Value::Array(_) => "list",
-        Value::Object(_) => "dict",
-    }
 }
 
 fn duplicate(name: &str, from_config: bool) -> Error {

@@ -66,10 +66,14 @@ impl StreamGroups {
     }
 
     /// The groups a read of `stream` holds: its own and its ancestors'.
-    pub fn held_by(&self, stream: &str, streams: &[Value]) -> BTreeSet<String> {
+    pub fn held_by<'a>(
+        &self,
+        stream: &str,
+        streams: impl IntoIterator<Item = &'a Value>,
+    ) -> BTreeSet<String> {
         let mut held: BTreeSet<String> = self.group_of.get(stream).cloned().into_iter().collect();
         let mapping = streams
-            .iter()
+            .into_iter()
             .find(|s| s.get("name").and_then(Value::as_str) == Some(stream));
         for ancestor in mapping.map(ancestors).unwrap_or_default() {
             held.extend(self.group_of.get(&ancestor).cloned());

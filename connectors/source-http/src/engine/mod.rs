@@ -239,8 +239,8 @@ impl Engine {
         let _held = if self.groups.is_empty() {
             Vec::new()
         } else {
-            let mappings: Vec<Value> = self.streams.iter().map(|(_, s)| s.clone()).collect();
-            locks.acquire(&self.groups.held_by(name, &mappings)).await
+            let mappings = self.streams.iter().map(|(_, s)| s);
+            locks.acquire(&self.groups.held_by(name, mappings)).await
         };
         let definition = self.definition(name, &self.config).await?;
         let cx = self.context(self.config.clone(), &definition)?;

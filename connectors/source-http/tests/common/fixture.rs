@@ -2,6 +2,7 @@
 //! engines run on the same manifest: Airbyte's `source-declarative-manifest`
 //! and ours.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -103,14 +104,45 @@ pub fn run(engine: &Path, args: &[&str]) -> (Vec<Value>, i32) {
         .args(args)
         .output()
         .expect("run an engine");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let messages = stdout
+    let messages = messages(&String::from_utf8_lossy(&out.stdout));
+    (messages, out.status.code().unwrap_or(-1))
+}
+
+/// The messages of an engine's stdout, LOG lines dropped.
+pub fn messages(stdout: &str) -> Vec<Value> {
+    stdout
         .lines()
         .filter(|l| l.starts_with('{'))
         .map(|l| serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .filter(|m| m["type"] != "LOG")
-        .collect();
-    (messages, out.status.code().unwrap_or(-1))
+        .collect()
+}
+
+/// Each stream's records (as JSON texts, sorted) and its last state.
+pub fn by_stream(messages: &[Value]) -> BTreeMap<String, (Vec<String>, Option<Value>)> {
+    let mut out: BTreeMap<String, (Vec<String>, Option<Value>)> = BTreeMap::new();
+    for m in messages {
+        match m["type"].as_str() {
+            Some("RECORD") => {
+                let name = m["record"]["stream"].as_str().unwrap_or("").to_owned();
+                let data = m["record"]["data"].to_string();
+                out.entry(name).or_default().0.push(data);
+            }
+            Some("STATE") => {
+                let stream = &m["state"]["stream"];
+                let name = stream["stream_descriptor"]["name"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned();
+                out.entry(name).or_default().1 = Some(stream["stream_state"].clone());
+            }
+            _ => {}
+        }
+    }
+    for (records, _) in out.values_mut() {
+        records.sort();
+    }
+    out
 }
 
 /// Whether a discovered stream can be read incrementally.
